@@ -1,0 +1,67 @@
+/* cgroups/cgroup.h: the container's cgroup, on v1, hybrid (v1 + a v2 mount)
+ * and pure v2 hosts.  common.c detects the layout and dispatches to v1.c or
+ * v2.c; devices_bpf.c builds the v2 device program.
+ *
+ * Placement: an absolute cgroupsPath is taken from each hierarchy's root; a
+ * relative one, and the default (when cgroupsPath is absent: "mkrun/<id>"),
+ * go below the cgroup the mkrun process itself is in (read from
+ * /proc/self/cgroup), per hierarchy.  */
+#ifndef MK_CGROUP_H
+#define MK_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <yajl/yajl_tree.h>
+
+#include "../error.h"
+
+struct mk_resources; /* see resources.h */
+
+enum mk_cgroup_mode
+{
+  MK_CGROUP_V1,     /* only v1 hierarchies */
+  MK_CGROUP_HYBRID, /* v1 hierarchies plus a v2 mount (/sys/fs/cgroup/unified) */
+  MK_CGROUP_V2,     /* pure unified */
+};
+
+struct mk_cgroup;
+
+/* Host layout, read once per process (cached).  */
+enum mk_cgroup_mode mk_cgroup_mode (void);
+
+/* Creates the container's cgroup(s) for ID at CGROUPS_PATH (NULL: default)
+   and applies RESOURCES (may be NULL).  On failure nothing is left behind.  */
+int mk_cgroup_create (const char *cgroups_path, const char *id,
+                      const struct mk_resources *resources, struct mk_cgroup **out,
+                      mk_error **err);
+
+/* An O_DIRECTORY fd of the v2 leaf for clone3(CLONE_INTO_CGROUP), or -1 when
+   the host has no v2 hierarchy holding controllers (v1, hybrid).  */
+int mk_cgroup_clone_fd (const struct mk_cgroup *cg);
+
+/* Moves PID into every hierarchy (v1 tasks/cgroup.procs; the v2 one unless
+   the process was cloned into it: pass cloned_into_v2).  */
+int mk_cgroup_enter (const struct mk_cgroup *cg, pid_t pid, bool cloned_into_v2, mk_error **err);
+
+/* The path to record in state.json (the resolved path, relative to the
+   hierarchies' roots, starting with '/').  */
+const char *mk_cgroup_path (const struct mk_cgroup *cg);
+
+/* Re-opens the cgroup of an existing container from its recorded path.  */
+int mk_cgroup_load (const char *path, struct mk_cgroup **out, mk_error **err);
+
+/* The pids in the container's cgroup (from the pids or first v1 hierarchy,
+   or v2).  *pids is malloc'ed.  */
+int mk_cgroup_pids (const struct mk_cgroup *cg, pid_t **pids, size_t *n, mk_error **err);
+
+/* Freezes (true) or thaws (false) the cgroup, waiting until it is done.  */
+int mk_cgroup_freeze (const struct mk_cgroup *cg, bool freeze, mk_error **err);
+
+/* Removes every directory created for the container (retrying briefly while
+   the kernel still reports it busy).  Missing directories are not an error.  */
+int mk_cgroup_destroy (const struct mk_cgroup *cg, mk_error **err);
+
+void mk_cgroup_free (struct mk_cgroup *cg);
+
+#endif

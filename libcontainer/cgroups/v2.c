@@ -1,0 +1,3 @@
+/* STUB until the cgroup work lands.  */
+#include "config.h"
+#include "internal.h"

@@ -1,0 +1,287 @@
+/* utils.c: see utils.h.  */
+#include "config.h"
+
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+void *
+xmalloc0 (size_t size)
+{
+  void *p = calloc (1, size ? size : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t size)
+{
+  p = realloc (p, size ? size : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r;
+  if (s == NULL)
+    return NULL;
+  r = strdup (s);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *r;
+  va_start (ap, fmt);
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  return r;
+}
+
+void
+mk_strv_free (char **v)
+{
+  if (v == NULL)
+    return;
+  for (char **p = v; *p; p++)
+    free (*p);
+  free (v);
+}
+
+void
+mk_strvfreep (char ***v)
+{
+  mk_strv_free (*v);
+}
+
+size_t
+mk_strv_len (char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+ssize_t
+mk_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = write (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;
+      done += r;
+    }
+  return done;
+}
+
+ssize_t
+mk_read_all (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = read (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        break;
+      done += r;
+    }
+  return done;
+}
+
+int
+mk_read_file_at (int dirfd, const char *path, char **out, size_t *len, mk_error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  size_t cap = 4096, n = 0;
+  char *buf;
+
+  if (fd < 0)
+    return mk_error_set (err, errno, "open `%s`", path);
+  buf = xmalloc0 (cap);
+  for (;;)
+    {
+      ssize_t r;
+      if (n + 1 >= cap)
+        {
+          cap *= 2;
+          buf = xrealloc (buf, cap);
+        }
+      r = read (fd, buf + n, cap - n - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int e = errno;
+          free (buf);
+          return mk_error_set (err, e, "read `%s`", path);
+        }
+      if (r == 0)
+        break;
+      n += r;
+    }
+  buf[n] = '\0';
+  *out = buf;
+  if (len)
+    *len = n;
+  return 0;
+}
+
+int
+mk_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mk_error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+  if (fd < 0)
+    return mk_error_set (err, errno, "open `%s`", path);
+  /* Kernel files take the whole value in one write; report its own errno.  */
+  if (write (fd, buf, len) != (ssize_t) len)
+    return mk_error_set (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+mk_write_string_at (int dirfd, const char *path, const char *s, mk_error **err)
+{
+  return mk_write_file_at (dirfd, path, s, strlen (s), err);
+}
+
+int
+mk_mkdir_p (const char *path, mode_t mode, mk_error **err)
+{
+  _cleanup_free_ char *p = xstrdup (path);
+  for (char *s = p + 1;; s++)
+    {
+      if (*s == '/' || *s == '\0')
+        {
+          char c = *s;
+          *s = '\0';
+          if (mkdir (p, mode) < 0 && errno != EEXIST)
+            return mk_error_set (err, errno, "mkdir `%s`", p);
+          *s = c;
+          if (c == '\0')
+            break;
+        }
+    }
+  return 0;
+}
+
+int
+mk_parse_int64 (const char *s, long long *out)
+{
+  char *end;
+  long long v;
+  if (s == NULL || *s == '\0')
+    return -1;
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+unsigned long long
+mk_proc_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  _cleanup_close_ int fd = -1;
+  ssize_t n;
+  char *p;
+  unsigned long long start = 0;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  n = read (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* Skip "pid (comm)": comm may hold spaces and parentheses.  */
+  p = strrchr (buf, ')');
+  if (p == NULL)
+    return 0;
+  p += 2;
+  /* p is at field 3 (state); a zombie is as good as gone.  */
+  if (*p == 'Z' || *p == 'X')
+    return 0;
+  for (int field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  if (p)
+    start = strtoull (p, NULL, 10);
+  return start;
+}
+
+static const struct
+{
+  const char *name;
+  int num;
+} signals[] = {
+  { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
+  { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH },   { "IO", SIGIO },         { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "SYS", SIGSYS },
+};
+
+int
+mk_signal_parse (const char *s)
+{
+  long long n;
+  if (s == NULL)
+    return -1;
+  if (mk_parse_int64 (s, &n) == 0)
+    return (n > 0 && n <= SIGRTMAX) ? (int) n : -1;
+  if (strncasecmp (s, "SIG", 3) == 0)
+    s += 3;
+  for (size_t i = 0; i < MK_ARRAY_SIZE (signals); i++)
+    if (strcasecmp (s, signals[i].name) == 0)
+      return signals[i].num;
+  if (strncasecmp (s, "RTMIN", 5) == 0 || strncasecmp (s, "RTMAX", 5) == 0)
+    {
+      long long off = 0;
+      int base = strncasecmp (s, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX;
+      if (s[5] == '\0')
+        return base;
+      if ((s[5] == '+' || s[5] == '-') && mk_parse_int64 (s + 6, &off) == 0)
+        {
+          int v = s[5] == '+' ? base + (int) off : base - (int) off;
+          return (v >= SIGRTMIN && v <= SIGRTMAX) ? v : -1;
+        }
+    }
+  return -1;
+}

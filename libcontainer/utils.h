@@ -1,0 +1,78 @@
+/* utils.h: small helpers shared by every file: cleanup attributes, full reads
+   and writes, file helpers.  Nothing here knows about containers.  */
+#ifndef MK_UTILS_H
+#define MK_UTILS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "error.h"
+
+static inline void
+mk_freep (void *p)
+{
+  free (*(void **) p);
+}
+static inline void
+mk_closep (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+}
+void mk_strvfreep (char ***v);
+
+#define _cleanup_free_ __attribute__ ((cleanup (mk_freep)))
+#define _cleanup_close_ __attribute__ ((cleanup (mk_closep)))
+#define _cleanup_strv_ __attribute__ ((cleanup (mk_strvfreep)))
+
+/* Moves ownership out of a cleanup variable.  */
+#define steal_pointer(pp)                                                                          \
+  ({                                                                                               \
+    __typeof__ (*(pp)) _p = *(pp);                                                                 \
+    *(pp) = NULL;                                                                                  \
+    _p;                                                                                            \
+  })
+#define steal_fd(fdp)                                                                              \
+  ({                                                                                               \
+    int _fd = *(fdp);                                                                              \
+    *(fdp) = -1;                                                                                   \
+    _fd;                                                                                           \
+  })
+
+#define MK_ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+void *xmalloc0 (size_t size);
+void *xrealloc (void *p, size_t size);
+char *xstrdup (const char *s);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void mk_strv_free (char **v);
+size_t mk_strv_len (char *const *v);
+
+/* Full reads/writes, retrying on EINTR and short counts.  Return the count or -1.  */
+ssize_t mk_write_all (int fd, const void *buf, size_t len);
+ssize_t mk_read_all (int fd, void *buf, size_t len);
+
+/* Reads a whole file (relative to dirfd, or AT_FDCWD) into a NUL-terminated
+   buffer.  Returns 0, or -1 with *err set.  */
+int mk_read_file_at (int dirfd, const char *path, char **out, size_t *len, mk_error **err);
+/* Writes buf to an existing file (O_WRONLY|O_TRUNC unless append).  */
+int mk_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mk_error **err);
+/* Writes a string to a file; the error names the file.  */
+int mk_write_string_at (int dirfd, const char *path, const char *s, mk_error **err);
+
+/* mkdir -p, mode for every created component.  */
+int mk_mkdir_p (const char *path, mode_t mode, mk_error **err);
+
+/* Parses a base-10 integer; returns -1 unless the whole string is a number in range.  */
+int mk_parse_int64 (const char *s, long long *out);
+
+/* Reads /proc/PID/stat's field 22 (start time); 0 if the process is gone.  */
+unsigned long long mk_proc_start_time (pid_t pid);
+
+/* Looks up a signal by name ("KILL", "SIGKILL", "kill") or number.  -1 if unknown.  */
+int mk_signal_parse (const char *s);
+
+#endif
