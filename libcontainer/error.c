@@ -74,39 +74,3 @@ mk_error_free (mk_error *err)
   free (err);
 }
 
-/* Wire format: int errnum, int length, message bytes.  */
-int
-mk_error_send (int fd, const mk_error *err)
-{
-  int hdr[2];
-  const char *msg = err && err->msg ? err->msg : "unknown error";
-
-  hdr[0] = err ? err->errnum : 0;
-  hdr[1] = (int) strlen (msg);
-  if (mk_write_all (fd, hdr, sizeof (hdr)) < 0 || mk_write_all (fd, msg, hdr[1]) < 0)
-    return -1;
-  return 0;
-}
-
-int
-mk_error_recv (int fd, mk_error **err)
-{
-  int hdr[2];
-  char *msg;
-
-  if (mk_read_all (fd, hdr, sizeof (hdr)) != sizeof (hdr) || hdr[1] < 0 || hdr[1] > 65536)
-    return mk_error_set (err, 0, "container init exited without reporting");
-  msg = calloc (1, hdr[1] + 1);
-  if (msg == NULL)
-    return mk_error_set (err, ENOMEM, "read error from container init");
-  if (mk_read_all (fd, msg, hdr[1]) != hdr[1])
-    {
-      free (msg);
-      return mk_error_set (err, 0, "container init exited without reporting");
-    }
-  mk_error_set (err, 0, "%s", msg);
-  if (*err)
-    (*err)->errnum = hdr[0];
-  free (msg);
-  return -1;
-}

@@ -24,8 +24,6 @@ int mk_error_prefix (mk_error **err, const char *fmt, ...) __attribute__ ((forma
 
 void mk_error_free (mk_error *err);
 
-/* Encodes an error for a pipe (child to parent) and decodes it.  */
-int mk_error_send (int fd, const mk_error *err);
-int mk_error_recv (int fd, mk_error **err);
+
 
 #endif

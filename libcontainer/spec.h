@@ -211,6 +211,12 @@ const char *mk_spec_annotation (const struct mk_spec *spec, const char *key);
 /* The default config.json of `mkrun spec` (rootless when asked).  */
 char *mk_spec_default (bool rootless);
 
+/* Names, for messages and `features`.  */
+const char *mk_hook_kind_name (enum mk_hook_kind k);
+const char *mk_namespace_name (int type);
+const char *const *mk_namespace_names (void);
+const char *const *mk_spec_mount_options (void);
+
 /* Small yajl accessors that produce field-named errors; used by every parser
    of a config sub-tree.  WHERE is the dotted path of NODE.  */
 int mk_json_string (yajl_val node, const char *where, char **out, mk_error **err);

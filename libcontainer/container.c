@@ -1,0 +1,867 @@
+/* container.c: the runtime's side of every lifecycle operation.
+ *
+ * create: parse and validate the spec, make the state dir and the cgroup,
+ * clone the init with its namespaces (straight into its cgroup on v2),
+ * move it into its v1 cgroups while it sets itself up, answer its
+ * requests (id maps, hooks), record state.json when it is ready.  On any
+ * failure everything made so far is undone in reverse.  */
+#include "config.h"
+
+#include "container.h"
+#include "cgroups/cgroup.h"
+#include "hooks.h"
+#include "init.h"
+#include "namespaces.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "spec.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+/* Everything create made, so a failure can undo it.  */
+struct creation
+{
+  const struct mk_create_opts *o;
+  char *bundle;
+  char *config_json;
+  struct mk_spec *spec;
+  int dirfd;
+  struct mk_cgroup *cg;
+  pid_t pid;
+  int sync_fd;
+  int console_fd; /* runtime's end for a foreground terminal */
+  int master_fd;
+  struct mk_state state;
+};
+
+static void
+creation_rollback (struct creation *c)
+{
+  if (c->pid > 0)
+    {
+      kill (c->pid, SIGKILL);
+      waitpid (c->pid, NULL, 0);
+      c->pid = 0;
+    }
+  if (c->cg)
+    {
+      mk_error *e = NULL;
+      mk_cgroup_destroy (c->cg, &e);
+      mk_error_free (e);
+    }
+  if (c->dirfd >= 0)
+    {
+      mk_error *e = NULL;
+      mk_state_dir_remove (c->o->root, c->o->id, &e);
+      mk_error_free (e);
+    }
+}
+
+static void
+creation_free (struct creation *c)
+{
+  if (c->sync_fd >= 0)
+    close (c->sync_fd);
+  if (c->dirfd >= 0)
+    close (c->dirfd);
+  if (c->console_fd >= 0)
+    close (c->console_fd);
+  if (c->master_fd >= 0)
+    close (c->master_fd);
+  mk_cgroup_free (c->cg);
+  mk_spec_free (c->spec);
+  free (c->bundle);
+  free (c->config_json);
+  free (c->state.created);
+  free (c->state.freezer_file);
+}
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+/* Checks what can be checked before anything is created.  */
+static int
+preflight (const struct creation *c, bool run_mode, mk_error **err)
+{
+  const struct mk_spec *spec = c->spec;
+  struct stat st;
+
+  if (spec->process == NULL)
+    return mk_error_set (err, 0, "process: missing");
+  if (stat (spec->root_path, &st) < 0)
+    return mk_error_set (err, errno, "root.path: `%s`", spec->root_path);
+  if (!S_ISDIR (st.st_mode))
+    return mk_error_set (err, 0, "root.path: `%s` is not a directory", spec->root_path);
+  if (spec->process->apparmor_profile && spec->process->apparmor_profile[0]
+      && access ("/sys/kernel/security/apparmor", F_OK) < 0)
+    return mk_error_set (err, 0, "process.apparmorProfile: AppArmor is not enabled on this host");
+  if (spec->process->selinux_label && spec->process->selinux_label[0]
+      && access ("/sys/fs/selinux/enforce", F_OK) < 0)
+    return mk_error_set (err, 0, "process.selinuxLabel: SELinux is not enabled on this host");
+  if (spec->process->terminal && c->o->console_socket == NULL && (c->o->detach || !run_mode))
+    return mk_error_set (err, 0, "process.terminal: a detached container needs --console-socket");
+  if (mk_sysctl_validate (spec, err) < 0)
+    return -1;
+  return 0;
+}
+
+static pid_t
+clone_init (int flags, int cgroup_fd)
+{
+  struct clone_args args = {
+    .flags = (unsigned long long) flags,
+    .exit_signal = SIGCHLD,
+  };
+  pid_t pid;
+
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (unsigned long long) cgroup_fd;
+    }
+  pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
+    pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  return pid;
+}
+
+static int
+run_runtime_hooks (struct creation *c, enum mk_hook_kind kind, enum mk_status status,
+                   mk_error **err)
+{
+  _cleanup_free_ char *json = NULL;
+  if (c->spec->hooks[kind].n == 0)
+    return 0;
+  json = mk_state_json (&c->state, status, false);
+  return mk_hooks_run (c->spec, kind, json, err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, mk_error **err)
+{
+  _cleanup_free_ char *tmp = xasprintf ("%s.tmp", path);
+  char buf[32];
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int n = snprintf (buf, sizeof (buf), "%d", pid);
+  if (fd < 0)
+    return mk_error_set (err, errno, "--pid-file: create `%s`", path);
+  if (mk_write_all (fd, buf, n) < 0)
+    {
+      close (fd);
+      return mk_error_set (err, errno, "--pid-file: write `%s`", path);
+    }
+  close (fd);
+  if (rename (tmp, path) < 0)
+    return mk_error_set (err, errno, "--pid-file: rename to `%s`", path);
+  return 0;
+}
+
+/* Answers the init until it is ready.  */
+static int
+serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err)
+{
+  for (;;)
+    {
+      char kind, buf[8192];
+      int fd = -1;
+      int n = mk_sync_recv (c->sync_fd, &kind, buf, sizeof (buf) - 1, &fd, err);
+      if (n < 0)
+        return -1;
+      switch (kind)
+        {
+        case MK_SYNC_WANT_IDMAPS:
+          if (mk_ns_write_idmaps (c->spec, c->pid, err) < 0)
+            return -1;
+          mk_sync_send (c->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, 0, -1);
+          break;
+        case MK_SYNC_RUN_HOOKS:
+          if (!hooks_pause)
+            return mk_error_set (err, 0, "container init: unexpected hooks request");
+          if (run_runtime_hooks (c, MK_HOOK_PRESTART, MK_STATUS_CREATED, err) < 0
+              || run_runtime_hooks (c, MK_HOOK_CREATE_RUNTIME, MK_STATUS_CREATING, err) < 0)
+            return -1;
+          mk_sync_send (c->sync_fd, MK_SYNC_HOOKS_DONE, NULL, 0, -1);
+          break;
+        case MK_SYNC_READY:
+          *notify_fd = fd;
+          return 0;
+        case MK_SYNC_ERROR:
+          {
+            int errnum = 0;
+            buf[n] = '\0';
+            if (n >= (int) sizeof (int))
+              memcpy (&errnum, buf, sizeof (int));
+            mk_error_set (err, 0, "%s", n >= (int) sizeof (int) ? buf + sizeof (int) : "failed");
+            if (*err)
+              (*err)->errnum = errnum;
+            if (fd >= 0)
+              close (fd);
+            return -1;
+          }
+        default:
+          if (fd >= 0)
+            close (fd);
+          return mk_error_set (err, 0, "container init: unexpected message `%c`", kind);
+        }
+    }
+}
+
+/* The common part of create and run: on success the init is ready and
+   waits (on exec.fifo for create, on the sync socket for run).  */
+static int
+spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
+{
+  const struct mk_create_opts *o = c->o;
+  struct mk_init_args a = { 0 };
+  int sv[2];
+  _cleanup_close_ int fifo_fd = -1;
+  int console_child = -1;
+  int notify_fd = -1;
+  bool hooks_pause;
+  char cwd[PATH_MAX];
+
+  c->bundle = o->bundle ? realpath (o->bundle, NULL) : xstrdup (getcwd (cwd, sizeof (cwd)));
+  if (c->bundle == NULL)
+    return mk_error_set (err, errno, "bundle `%s`", o->bundle);
+  {
+    _cleanup_free_ char *path = xasprintf ("%s/config.json", c->bundle);
+    if (mk_read_file_at (AT_FDCWD, path, &c->config_json, NULL, err) < 0)
+      return -1;
+  }
+  if (mk_spec_parse (c->config_json, c->bundle, &c->spec, err) < 0)
+    return -1;
+  if (preflight (c, run_mode, err) < 0)
+    return -1;
+  if (mk_ns_plan (c->spec, &a.plan, err) < 0)
+    return -1;
+  if (o->systemd_cgroup && access ("/run/systemd/system", F_OK) < 0)
+    return mk_error_set (err, 0, "--systemd-cgroup: systemd is not running on this host");
+
+  if (mk_state_dir_create (o->root, o->id, &c->dirfd, err) < 0)
+    return -1;
+  if (mk_cgroup_create (c->spec->cgroups_path, o->id, c->spec->resources, &c->cg, err) < 0)
+    {
+      c->cg = NULL;
+      return -1;
+    }
+  if (!run_mode)
+    {
+      if (mkfifoat (c->dirfd, "exec.fifo", 0622) < 0)
+        return mk_error_set (err, errno, "create exec.fifo");
+      fifo_fd = openat (c->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fifo_fd < 0)
+        return mk_error_set (err, errno, "open exec.fifo");
+    }
+  if (c->spec->process->terminal)
+    {
+      if (o->console_socket)
+        {
+          if (mk_console_connect (o->console_socket, &console_child, err) < 0)
+            return -1;
+        }
+      else
+        {
+          int tv[2];
+          if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0)
+            return mk_error_set (err, errno, "socketpair");
+          c->console_fd = tv[0];
+          console_child = tv[1];
+        }
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return mk_error_set (err, errno, "socketpair");
+  c->sync_fd = sv[0];
+
+  c->state.id = (char *) o->id;
+  c->state.bundle = c->bundle;
+  c->state.rootfs = c->spec->root_path;
+  c->state.annotations = c->spec->annotations;
+  c->state.n_annotations = c->spec->n_annotations;
+  c->state.cgroup_path = (char *) mk_cgroup_path (c->cg);
+  c->state.freezer_file = mk_cgroup_freezer_file (c->cg);
+  c->state.owner = getuid ();
+  c->state.systemd_cgroup = o->systemd_cgroup;
+
+  hooks_pause = c->spec->hooks[MK_HOOK_PRESTART].n || c->spec->hooks[MK_HOOK_CREATE_RUNTIME].n
+                || c->spec->hooks[MK_HOOK_CREATE_CONTAINER].n;
+  a.spec = c->spec;
+  a.process = c->spec->process;
+  a.bundle = c->bundle;
+  a.id = o->id;
+  a.sync_fd = sv[1];
+  a.fifo_fd = fifo_fd;
+  a.console_fd = console_child;
+  a.no_pivot = o->no_pivot;
+  a.no_new_keyring = o->no_new_keyring;
+  a.preserve_fds = o->preserve_fds;
+  a.pause_for_hooks = hooks_pause;
+  a.wait_cgroup = mk_cgroup_clone_fd (c->cg) < 0;
+  a.sigmask = *oldmask;
+
+  if (mk_ns_before_clone (c->spec, &a.plan, err) < 0)
+    {
+      mk_ns_after_clone (&a.plan);
+      close (sv[1]);
+      if (console_child >= 0)
+        close (console_child);
+      return -1;
+    }
+  c->pid = clone_init (a.plan.clone_flags, mk_cgroup_clone_fd (c->cg));
+  if (c->pid == 0)
+    {
+      close (sv[0]);
+      mk_init_run (&a);
+    }
+  mk_ns_after_clone (&a.plan);
+  close (sv[1]);
+  if (console_child >= 0)
+    close (console_child);
+  if (c->pid < 0)
+    {
+      c->pid = 0;
+      return mk_error_set (err, errno, "clone the container's init");
+    }
+  if (a.plan.new_user && !(a.plan.unshare_flags & CLONE_NEWUSER))
+    {
+      if (mk_ns_write_idmaps (c->spec, c->pid, err) < 0)
+        return -1;
+      mk_sync_send (c->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, 0, -1);
+    }
+  if (a.wait_cgroup)
+    {
+      if (mk_cgroup_enter (c->cg, c->pid, false, err) < 0)
+        return -1;
+      mk_sync_send (c->sync_fd, MK_SYNC_CGROUP_DONE, NULL, 0, -1);
+    }
+  if (serve_init (c, hooks_pause, &notify_fd, err) < 0)
+    return -1;
+  if (c->spec->process->terminal && c->console_fd >= 0
+      && mk_terminal_recv_master (c->console_fd, &c->master_fd, err) < 0)
+    return -1;
+
+  c->state.pid = c->pid;
+  c->state.start_time = mk_proc_start_time (c->pid);
+  c->state.created = now_rfc3339 ();
+  if (mk_state_write (c->dirfd, &c->state, err) < 0)
+    goto fail_notify;
+  /* Hooks that run after create returns need the spec: keep a copy.  */
+  if (c->spec->hooks[MK_HOOK_POSTSTART].n || c->spec->hooks[MK_HOOK_POSTSTOP].n)
+    {
+      _cleanup_close_ int fd
+          = openat (c->dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd < 0 || mk_write_all (fd, c->config_json, strlen (c->config_json)) < 0)
+        {
+          mk_error_set (err, errno, "save config.json");
+          goto fail_notify;
+        }
+    }
+  if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
+    goto fail_notify;
+  if (notify_fd >= 0)
+    {
+      _cleanup_free_ char *json = mk_state_json (&c->state, MK_STATUS_CREATED, false);
+      int r = mk_seccomp_send_listener (c->spec->seccomp, notify_fd, c->pid, json, err);
+      close (notify_fd);
+      if (r < 0)
+        return mk_error_prefix (err, "linux.seccomp.listenerPath");
+    }
+  return 0;
+fail_notify:
+  if (notify_fd >= 0)
+    close (notify_fd);
+  return -1;
+}
+
+int
+mk_container_create (const struct mk_create_opts *o, mk_error **err)
+{
+  struct creation c = { .o = o, .dirfd = -1, .sync_fd = -1, .console_fd = -1, .master_fd = -1 };
+  sigset_t oldmask;
+  int ret;
+
+  sigprocmask (SIG_SETMASK, NULL, &oldmask);
+  ret = spawn (&c, false, &oldmask, err);
+  if (ret < 0)
+    creation_rollback (&c);
+  creation_free (&c);
+  return ret;
+}
+
+/* ---- run in the foreground --------------------------------------------- */
+
+static void
+kill_leftovers (struct mk_cgroup *cg)
+{
+  pid_t *pids = NULL;
+  size_t n = 0;
+  mk_error *e = NULL;
+  if (cg == NULL || mk_cgroup_pids (cg, &pids, &n, &e) < 0)
+    {
+      mk_error_free (e);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    kill (pids[i], SIGKILL);
+  free (pids);
+}
+
+static void
+cleanup_after_exit (struct creation *c)
+{
+  mk_error *e = NULL;
+  if (run_runtime_hooks (c, MK_HOOK_POSTSTOP, MK_STATUS_STOPPED, &e) < 0)
+    {
+      fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+      mk_error_free (e);
+      e = NULL;
+    }
+  kill_leftovers (c->cg);
+  if (c->cg)
+    {
+      for (int i = 0; i < 100; i++)
+        {
+          if (mk_cgroup_destroy (c->cg, &e) == 0)
+            break;
+          mk_error_free (e);
+          e = NULL;
+          kill_leftovers (c->cg);
+        }
+      mk_error_free (e);
+      e = NULL;
+    }
+  mk_state_dir_remove (c->o->root, c->o->id, &e);
+  mk_error_free (e);
+}
+
+static int
+wait_foreground (struct creation *c, sigset_t *fwd, int *exit_code, mk_error **err)
+{
+  _cleanup_close_ int sfd = signalfd (-1, fwd, SFD_CLOEXEC);
+  struct termios saved;
+  bool raw = false;
+  int status;
+
+  if (sfd < 0)
+    return mk_error_set (err, errno, "signalfd");
+  if (c->master_fd >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
+    {
+      struct termios t = saved;
+      struct winsize ws;
+      cfmakeraw (&t);
+      tcsetattr (0, TCSANOW, &t);
+      raw = true;
+      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+        ioctl (c->master_fd, TIOCSWINSZ, &ws);
+    }
+  for (;;)
+    {
+      struct pollfd p[3] = { { sfd, POLLIN, 0 }, { c->master_fd, POLLIN, 0 }, { 0, POLLIN, 0 } };
+      int np = c->master_fd >= 0 ? 3 : 1;
+      if (poll (p, np, -1) < 0 && errno != EINTR)
+        break;
+      if (p[0].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof (si)) == sizeof (si))
+            {
+              if (si.ssi_signo == SIGCHLD)
+                {
+                  pid_t r = waitpid (c->pid, &status, WNOHANG);
+                  if (r == c->pid)
+                    break;
+                }
+              else if (si.ssi_signo == SIGWINCH && c->master_fd >= 0)
+                {
+                  struct winsize ws;
+                  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+                    ioctl (c->master_fd, TIOCSWINSZ, &ws);
+                }
+              else
+                kill (c->pid, (int) si.ssi_signo);
+            }
+        }
+      if (np > 1 && (p[1].revents & (POLLIN | POLLHUP)))
+        {
+          char buf[8192];
+          ssize_t n = read (c->master_fd, buf, sizeof (buf));
+          if (n > 0)
+            mk_write_all (1, buf, n);
+          else
+            {
+              close (c->master_fd);
+              c->master_fd = -1;
+            }
+        }
+      if (np > 2 && (p[2].revents & (POLLIN | POLLHUP)))
+        {
+          char buf[8192];
+          ssize_t n = read (0, buf, sizeof (buf));
+          if (n > 0)
+            mk_write_all (c->master_fd, buf, n);
+          else
+            p[2].fd = -1;
+        }
+    }
+  if (raw)
+    tcsetattr (0, TCSANOW, &saved);
+  c->pid = 0;
+  if (WIFEXITED (status))
+    *exit_code = WEXITSTATUS (status);
+  else if (WIFSIGNALED (status))
+    *exit_code = 128 + WTERMSIG (status);
+  else
+    *exit_code = 255;
+  return 0;
+}
+
+int
+mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err)
+{
+  struct creation c = { .o = o, .dirfd = -1, .sync_fd = -1, .console_fd = -1, .master_fd = -1 };
+  sigset_t all, oldmask;
+  int ret = -1;
+
+  /* Signals for the container wait in a queue until it runs; then the
+     foreground loop forwards them.  */
+  sigfillset (&all);
+  sigdelset (&all, SIGSEGV);
+  sigdelset (&all, SIGBUS);
+  sigdelset (&all, SIGILL);
+  sigdelset (&all, SIGFPE);
+  sigdelset (&all, SIGABRT);
+  sigprocmask (SIG_BLOCK, &all, &oldmask);
+  if (spawn (&c, true, &oldmask, err) < 0)
+    goto fail;
+  if (mk_sync_send (c.sync_fd, MK_SYNC_GO, NULL, 0, -1) < 0)
+    {
+      mk_error_set (err, errno, "start the container");
+      goto fail;
+    }
+  if (run_runtime_hooks (&c, MK_HOOK_POSTSTART, MK_STATUS_RUNNING, err) < 0)
+    goto fail;
+  *exit_code = 0;
+  if (o->detach)
+    {
+      c.pid = 0;
+      ret = 0;
+      goto out;
+    }
+  close (c.dirfd); /* unlock: others may look at it now */
+  c.dirfd = -1;
+  if (wait_foreground (&c, &all, exit_code, err) < 0)
+    goto fail;
+  cleanup_after_exit (&c);
+  ret = 0;
+  goto out;
+fail:
+  if (c.dirfd < 0 && c.state.created)
+    {
+      /* The state dir is still there; remove it with the rest.  */
+      c.dirfd = open (o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  creation_rollback (&c);
+out:
+  sigprocmask (SIG_SETMASK, &oldmask, NULL);
+  creation_free (&c);
+  return ret;
+}
+
+/* ---- operations on an existing container ------------------------------- */
+
+static int
+load (const char *root, const char *id, bool exclusive, int *dirfd, struct mk_state **st,
+      mk_error **err)
+{
+  if (mk_state_dir_open (root, id, exclusive, dirfd, err) < 0)
+    return -1;
+  if (mk_state_read (*dirfd, id, st, err) < 0)
+    {
+      close (*dirfd);
+      return -1;
+    }
+  return 0;
+}
+
+/* The spec saved at create, for poststart/poststop hooks; NULL if none. */
+static struct mk_spec *
+saved_spec (int dirfd, const struct mk_state *st)
+{
+  _cleanup_free_ char *json = NULL;
+  struct mk_spec *spec = NULL;
+  mk_error *e = NULL;
+  if (faccessat (dirfd, "config.json", F_OK, 0) < 0)
+    return NULL;
+  if (mk_read_file_at (dirfd, "config.json", &json, NULL, &e) < 0
+      || mk_spec_parse (json, st->bundle, &spec, &e) < 0)
+    {
+      mk_error_free (e);
+      return NULL;
+    }
+  return spec;
+}
+
+int
+mk_container_start (const char *root, const char *id, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  _cleanup_close_ int fifo = -1;
+  struct mk_state *st = NULL;
+  enum mk_status status;
+  struct mk_spec *spec;
+  int ret = -1;
+
+  if (load (root, id, true, &dirfd, &st, err) < 0)
+    return -1;
+  status = mk_state_status (dirfd, st);
+  if (status != MK_STATUS_CREATED)
+    {
+      mk_error_set (err, 0, "container `%s` is not in the created state (it is %s)", id,
+                    mk_status_name (status));
+      goto out;
+    }
+  fifo = openat (dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    {
+      mk_error_set (err, errno == ENXIO ? 0 : errno, "container `%s`: its init is gone", id);
+      goto out;
+    }
+  if (write (fifo, "0", 1) != 1)
+    {
+      mk_error_set (err, errno, "start container `%s`", id);
+      goto out;
+    }
+  unlinkat (dirfd, "exec.fifo", 0);
+  spec = saved_spec (dirfd, st);
+  if (spec && spec->hooks[MK_HOOK_POSTSTART].n)
+    {
+      _cleanup_free_ char *json = mk_state_json (st, MK_STATUS_RUNNING, false);
+      if (mk_hooks_run (spec, MK_HOOK_POSTSTART, json, err) < 0)
+        {
+          mk_spec_free (spec);
+          goto out;
+        }
+    }
+  mk_spec_free (spec);
+  ret = 0;
+out:
+  mk_state_free (st);
+  return ret;
+}
+
+int
+mk_container_state (const char *root, const char *id, char **json, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct mk_state *st = NULL;
+  if (load (root, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  *json = mk_state_json (st, mk_state_status (dirfd, st), true);
+  mk_state_free (st);
+  return 0;
+}
+
+int
+mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct mk_state *st = NULL;
+  enum mk_status status;
+  int ret = -1;
+
+  if (load (root, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  status = mk_state_status (dirfd, st);
+  if (status == MK_STATUS_STOPPED)
+    {
+      mk_error_set (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  if (all)
+    {
+      struct mk_cgroup *cg = NULL;
+      pid_t *pids = NULL;
+      size_t n = 0;
+      if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, &pids, &n, err) < 0)
+        {
+          mk_cgroup_free (cg);
+          goto out;
+        }
+      for (size_t i = 0; i < n; i++)
+        kill (pids[i], sig);
+      if (status == MK_STATUS_PAUSED && sig == SIGKILL)
+        {
+          mk_error *e = NULL;
+          mk_cgroup_freeze (cg, false, &e);
+          mk_error_free (e);
+        }
+      free (pids);
+      mk_cgroup_free (cg);
+    }
+  else if (kill (st->pid, sig) < 0)
+    {
+      mk_error_set (err, errno, "kill container `%s`", id);
+      goto out;
+    }
+  ret = 0;
+out:
+  mk_state_free (st);
+  return ret;
+}
+
+static void
+wait_gone (pid_t pid, unsigned long long start)
+{
+  for (int i = 0; i < 2000; i++)
+    {
+      unsigned long long s = mk_proc_start_time (pid);
+      struct timespec ts = { 0, 1000000 };
+      if (s == 0 || s != start)
+        return;
+      nanosleep (&ts, NULL);
+    }
+}
+
+int
+mk_container_delete (const char *root, const char *id, bool force, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct mk_state *st = NULL;
+  struct mk_cgroup *cg = NULL;
+  struct mk_spec *spec = NULL;
+  enum mk_status status;
+  int ret = -1;
+
+  if (load (root, id, true, &dirfd, &st, err) < 0)
+    return -1;
+  status = mk_state_status (dirfd, st);
+  if ((status == MK_STATUS_RUNNING || status == MK_STATUS_PAUSED) && !force)
+    {
+      mk_error_set (err, 0, "container `%s` is %s: stop it first or use --force", id,
+                    mk_status_name (status));
+      goto out;
+    }
+  if (st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
+    goto out;
+  if (status != MK_STATUS_STOPPED)
+    {
+      kill (st->pid, SIGKILL);
+      kill_leftovers (cg);
+      if (status == MK_STATUS_PAUSED && cg)
+        {
+          mk_error *e = NULL;
+          mk_cgroup_freeze (cg, false, &e);
+          mk_error_free (e);
+        }
+      wait_gone (st->pid, st->start_time);
+    }
+  spec = saved_spec (dirfd, st);
+  if (spec && spec->hooks[MK_HOOK_POSTSTOP].n)
+    {
+      _cleanup_free_ char *json = mk_state_json (st, MK_STATUS_STOPPED, false);
+      mk_error *e = NULL;
+      if (mk_hooks_run (spec, MK_HOOK_POSTSTOP, json, &e) < 0)
+        fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+      mk_error_free (e);
+    }
+  if (cg)
+    {
+      mk_error *e = NULL;
+      for (int i = 0; i < 100; i++)
+        {
+          mk_error_free (e);
+          e = NULL;
+          if (mk_cgroup_destroy (cg, &e) == 0)
+            break;
+          kill_leftovers (cg);
+        }
+      if (e)
+        {
+          *err = e;
+          goto out;
+        }
+    }
+  if (mk_state_dir_remove (root, id, err) < 0)
+    goto out;
+  ret = 0;
+out:
+  mk_spec_free (spec);
+  mk_cgroup_free (cg);
+  mk_state_free (st);
+  return ret;
+}
+
+int
+mk_container_list (const char *root, struct mk_container_info **out, size_t *n, mk_error **err)
+{
+  _cleanup_strv_ char **ids = NULL;
+  struct mk_container_info *v;
+  size_t k = 0;
+
+  if (mk_state_list (root, &ids, err) < 0)
+    return -1;
+  v = xmalloc0 ((mk_strv_len (ids) + 1) * sizeof (*v));
+  for (char **id = ids; *id; id++)
+    {
+      int dirfd;
+      struct mk_state *st = NULL;
+      mk_error *e = NULL;
+      if (load (root, *id, false, &dirfd, &st, &e) < 0)
+        {
+          mk_error_free (e);
+          continue;
+        }
+      v[k].id = xstrdup (*id);
+      v[k].status = mk_state_status (dirfd, st);
+      v[k].pid = v[k].status == MK_STATUS_STOPPED ? 0 : st->pid;
+      v[k].bundle = xstrdup (st->bundle);
+      v[k].created = xstrdup (st->created);
+      v[k].owner = st->owner;
+      k++;
+      close (dirfd);
+      mk_state_free (st);
+    }
+  *out = v;
+  *n = k;
+  return 0;
+}
+
+void
+mk_container_info_free (struct mk_container_info *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (v[i].id);
+      free (v[i].bundle);
+      free (v[i].created);
+    }
+  free (v);
+}

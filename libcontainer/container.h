@@ -1,0 +1,48 @@
+/* container.h: the lifecycle operations the CLI calls, one per command.
+ * Each validates, does its work, and on failure leaves nothing behind.  */
+#ifndef MK_CONTAINER_H
+#define MK_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "state.h"
+
+struct mk_create_opts
+{
+  const char *root;
+  const char *id;
+  const char *bundle; /* NULL: the current directory */
+  const char *console_socket;
+  const char *pid_file;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  bool systemd_cgroup;
+  bool detach; /* run only */
+};
+
+int mk_container_create (const struct mk_create_opts *o, mk_error **err);
+/* create + start.  In the foreground, waits and sets *exit_code to the
+   container's exit status (128+N for signal N), then deletes it.  */
+int mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err);
+int mk_container_start (const char *root, const char *id, mk_error **err);
+int mk_container_state (const char *root, const char *id, char **json, mk_error **err);
+int mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error **err);
+int mk_container_delete (const char *root, const char *id, bool force, mk_error **err);
+
+struct mk_container_info
+{
+  char *id;
+  pid_t pid;
+  enum mk_status status;
+  char *bundle;
+  char *created;
+  uid_t owner;
+};
+int mk_container_list (const char *root, struct mk_container_info **out, size_t *n,
+                       mk_error **err);
+void mk_container_info_free (struct mk_container_info *v, size_t n);
+
+#endif

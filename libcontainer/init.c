@@ -1,0 +1,266 @@
+/* init.c: the container's init, from clone to exec.  It runs in the clone
+ * of the runtime (no re-exec), sets the container up in the order
+ * runtime-spec and the kernel require, tells the runtime it is ready, waits
+ * for start, and execs the process.  Any failure before exec goes back to
+ * the runtime as an error message.  */
+#include "config.h"
+
+#include "init.h"
+#include "caps.h"
+#include "devices.h"
+#include "hooks.h"
+#include "mounts.h"
+#include "process.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+static int
+run_container_hooks (struct mk_init_args *a, enum mk_hook_kind kind, mk_error **err)
+{
+  struct mk_state st = { .id = (char *) a->id, .pid = a->host_pid, .bundle = (char *) a->bundle };
+  _cleanup_free_ char *json = NULL;
+  if (a->spec->hooks[kind].n == 0)
+    return 0;
+  st.annotations = a->spec->annotations;
+  st.n_annotations = a->spec->n_annotations;
+  json = mk_state_json (&st, MK_STATUS_CREATED, false);
+  return mk_hooks_run (a->spec, kind, json, err);
+}
+
+static int
+wait_cgroup (void *arg, mk_error **err)
+{
+  struct mk_init_args *a = arg;
+  if (a->wait_cgroup)
+    {
+      if (mk_sync_expect (a->sync_fd, MK_SYNC_CGROUP_DONE, NULL, err) < 0)
+        return -1;
+      a->wait_cgroup = false;
+    }
+  if (a->plan.new_cgroup)
+    {
+      if (unshare (CLONE_NEWCGROUP) < 0)
+        return mk_error_set (err, errno, "linux.namespaces: create the cgroup namespace");
+      a->plan.new_cgroup = false;
+    }
+  return 0;
+}
+
+static int
+setup_namespaces (struct mk_init_args *a, mk_error **err)
+{
+  if (a->plan.join_in_init && mk_ns_join (a->spec, err) < 0)
+    return -1;
+  if (a->plan.unshare_flags & CLONE_NEWUSER)
+    {
+      if (unshare (CLONE_NEWUSER) < 0)
+        return mk_error_set (err, errno, "linux.namespaces: create the user namespace");
+      if (mk_sync_send (a->sync_fd, MK_SYNC_WANT_IDMAPS, NULL, 0, -1) < 0)
+        return mk_error_set (err, errno, "ask for the id maps");
+    }
+  if (a->plan.new_user
+      && mk_sync_expect (a->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, err) < 0)
+    return -1;
+  if (a->plan.new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return mk_error_set (err, errno, "become root in the user namespace");
+  if ((a->plan.unshare_flags & ~CLONE_NEWUSER)
+      && unshare (a->plan.unshare_flags & ~CLONE_NEWUSER) < 0)
+    return mk_error_set (err, errno, "linux.namespaces: unshare");
+  if (!a->no_new_keyring)
+    {
+      char name[64];
+      snprintf (name, sizeof (name), "_ses.mkrun");
+      /* Errors are ignored, as runc does where keyrings are unavailable. */
+      syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
+    }
+  return 0;
+}
+
+static int
+setup_rootfs (struct mk_init_args *a, mk_error **err)
+{
+  _cleanup_close_ int rootfd = -1;
+  struct mk_mount_ctx mctx = {
+    .spec = a->spec,
+    .new_cgroupns = a->plan.new_cgroup,
+    .userns = a->plan.new_user || mk_spec_namespace (a->spec, CLONE_NEWUSER) != NULL,
+    .before_cgroup = wait_cgroup,
+    .arg = a,
+  };
+
+  if (mk_rootfs_prepare (a->spec, &rootfd, err) < 0)
+    return -1;
+  mctx.rootfd = rootfd;
+  if (mk_mounts_apply (&mctx, err) < 0)
+    return -1;
+  if (mk_devices_create (a->spec, rootfd, mctx.userns, err) < 0)
+    return -1;
+  if (a->pause_for_hooks)
+    {
+      if (mk_sync_send (a->sync_fd, MK_SYNC_RUN_HOOKS, NULL, 0, -1) < 0)
+        return mk_error_set (err, errno, "ask for the hooks");
+      if (mk_sync_expect (a->sync_fd, MK_SYNC_HOOKS_DONE, NULL, err) < 0)
+        return -1;
+      if (run_container_hooks (a, MK_HOOK_CREATE_CONTAINER, err) < 0)
+        return -1;
+    }
+  if (mk_rootfs_pivot (a->spec, rootfd, a->no_pivot, err) < 0)
+    return -1;
+  return mk_rootfs_finish (a->spec, err);
+}
+
+/* Waits for `start` (a writer on exec.fifo) or, for run, the runtime's go. */
+static int
+wait_start (struct mk_init_args *a, mk_error **err)
+{
+  if (a->fifo_fd >= 0)
+    {
+      struct pollfd p = { a->fifo_fd, POLLIN, 0 };
+      char c;
+      for (;;)
+        {
+          int r = poll (&p, 1, -1);
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r < 0)
+            return mk_error_set (err, errno, "wait for start");
+          if (read (a->fifo_fd, &c, 1) == 1)
+            break;
+          /* A writer came and went without a byte: keep waiting.  */
+          if (p.revents & POLLHUP)
+            {
+              struct timespec ts = { 0, 1000000 };
+              nanosleep (&ts, NULL);
+            }
+        }
+      close (a->fifo_fd);
+      a->fifo_fd = -1;
+      return 0;
+    }
+  return mk_sync_expect (a->sync_fd, MK_SYNC_GO, NULL, err) < 0 ? -1 : 0;
+}
+
+void
+mk_init_run (struct mk_init_args *a)
+{
+  const struct mk_process *p = a->process;
+  mk_error *err = NULL;
+  _cleanup_free_ char *exec_path = NULL;
+  int notify_fd = -1;
+  bool seccomp_loaded = false;
+
+  /* Everything the caller did not ask to pass on is closed at exec.  */
+  syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  {
+    /* The host's /proc is still ours: its "self" is our host pid.  */
+    char buf[32];
+    ssize_t n = readlink ("/proc/self", buf, sizeof (buf) - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    a->host_pid = (pid_t) atoi (buf);
+  }
+  if (a->bundle && chdir (a->bundle) < 0)
+    {
+      mk_error_set (&err, errno, "chdir to the bundle");
+      goto fail;
+    }
+  if (setup_namespaces (a, &err) < 0)
+    goto fail;
+  if (mk_spec_namespace (a->spec, CLONE_NEWUTS) && mk_set_hostname (a->spec, &err) < 0)
+    goto fail;
+  if (setup_rootfs (a, &err) < 0)
+    goto fail;
+  /* No cgroup mount made us wait: the process must still be in its cgroup
+     (and cgroup namespace) before it runs anything of its own.  */
+  if (wait_cgroup (a, &err) < 0)
+    goto fail;
+
+  if (setsid () < 0)
+    {
+      mk_error_set (&err, errno, "setsid");
+      goto fail;
+    }
+  if (p->terminal && a->console_fd >= 0
+      && mk_terminal_setup (a->console_fd, p->console_height, p->console_width, &err) < 0)
+    goto fail;
+  if (a->console_fd >= 0)
+    close (a->console_fd);
+  if (mk_process_apply_limits (a->spec, p, &err) < 0)
+    goto fail;
+  umask (p->has_umask ? p->umask : 022);
+  if (mk_process_find_exec (p, &exec_path, &err) < 0)
+    goto fail;
+  if (mk_process_chdir (p, &err) < 0)
+    goto fail;
+
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+     while still root.  */
+  if (a->spec->seccomp && !p->no_new_privileges)
+    {
+      if (mk_seccomp_load (a->spec->seccomp, &notify_fd, &err) < 0)
+        goto fail;
+      seccomp_loaded = true;
+    }
+  if (mk_caps_drop_bounding (p, &err) < 0)
+    goto fail;
+  if (prctl (PR_SET_KEEPCAPS, 1) < 0)
+    {
+      mk_error_set (&err, errno, "keep capabilities");
+      goto fail;
+    }
+  if (mk_process_set_user (p, &err) < 0)
+    goto fail;
+  prctl (PR_SET_KEEPCAPS, 0);
+  if (mk_caps_apply (p, &err) < 0)
+    goto fail;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      mk_error_set (&err, errno, "process.noNewPrivileges");
+      goto fail;
+    }
+  if (a->spec->seccomp && !seccomp_loaded
+      && mk_seccomp_load (a->spec->seccomp, &notify_fd, &err) < 0)
+    goto fail;
+
+  if (mk_sync_send (a->sync_fd, MK_SYNC_READY, NULL, 0, notify_fd) < 0)
+    _exit (1);
+  if (notify_fd >= 0)
+    close (notify_fd);
+  /* From here the runtime may be gone (create returned).  */
+  prctl (PR_SET_PDEATHSIG, 0);
+  if (wait_start (a, &err) < 0)
+    _exit (1);
+  close (a->sync_fd);
+  if (run_container_hooks (a, MK_HOOK_START_CONTAINER, &err) < 0)
+    {
+      fprintf (stderr, "mkrun: %s\n", err->msg);
+      _exit (1);
+    }
+  sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
+  execve (exec_path, p->args, p->env);
+  fprintf (stderr, "mkrun: exec `%s`: %s\n", exec_path, strerror (errno));
+  _exit (127);
+
+fail:
+  mk_sync_fail (a->sync_fd, err);
+}

@@ -1,0 +1,35 @@
+/* init.h: what the runtime hands the container's init (its own clone,
+ * sharing its memory image: nothing is serialized) and the init's entry.  */
+#ifndef MK_INIT_H
+#define MK_INIT_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "namespaces.h"
+#include "spec.h"
+
+struct mk_init_args
+{
+  const struct mk_spec *spec;
+  const struct mk_process *process;
+  struct mk_ns_plan plan;
+  const char *bundle;
+  const char *id;
+  pid_t host_pid;     /* the init's pid as the host sees it, for hooks */
+  int sync_fd;        /* the init's end of the socketpair */
+  int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK; -1 for run */
+  int console_fd;     /* connected --console-socket, or -1 */
+  bool no_pivot;
+  bool no_new_keyring;
+  bool wait_cgroup;   /* the runtime moves it into its cgroup after clone */
+  bool pause_for_hooks; /* prestart/createRuntime/createContainer hooks exist */
+  int preserve_fds;
+  sigset_t sigmask;   /* the runtime's mask before it blocked signals */
+};
+
+/* Never returns: execs process.args or reports an error on sync_fd and
+   exits.  */
+void mk_init_run (struct mk_init_args *a) __attribute__ ((noreturn));
+
+#endif

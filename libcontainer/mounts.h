@@ -1,0 +1,41 @@
+/* mounts.h: paths inside the rootfs and the spec's mounts.
+ *
+ * Every target is resolved inside the rootfs as if it were "/" (openat2
+ * RESOLVE_IN_ROOT, or a component-by-component walk where the kernel lacks
+ * it), so a symlink the container owns cannot redirect a mount to the
+ * host; the mount is then made on /proc/self/fd/N of the resolved O_PATH
+ * descriptor, never on a path that could change in between.  */
+#ifndef MK_MOUNTS_H
+#define MK_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "spec.h"
+
+/* Opens PATH (absolute or relative) inside ROOTFD with FLAGS (O_PATH etc.).
+   Returns the fd or -1 with errno set.  */
+int mk_open_in_root (int rootfd, const char *path, int flags);
+/* Creates the missing directories of PATH inside ROOTFD, and PATH itself as
+   a directory, or as an empty file when AS_FILE.  Returns an O_PATH fd of it.  */
+int mk_mkpath_in_root (int rootfd, const char *path, bool as_file, int *out, mk_error **err);
+
+struct mk_mount_ctx
+{
+  const struct mk_spec *spec;
+  int rootfd;          /* O_PATH of the rootfs mount */
+  bool new_cgroupns;   /* the init has its own cgroup namespace */
+  bool userns;         /* the init is in a new user namespace */
+  /* Called once, before the first mount of type cgroup, so the init is in
+     its cgroup (and cgroup namespace) when that mount is made.  */
+  int (*before_cgroup) (void *arg, mk_error **err);
+  void *arg;
+};
+
+/* Mounts spec->mounts in order.  The error names the entry: "mounts[3]".  */
+int mk_mounts_apply (struct mk_mount_ctx *ctx, mk_error **err);
+
+/* Whether the spec mounts a fresh filesystem (not a bind) on /dev.  */
+bool mk_mounts_has_dev_tmpfs (const struct mk_spec *spec);
+
+#endif

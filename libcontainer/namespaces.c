@@ -1,0 +1,189 @@
+/* namespaces.c: see namespaces.h.  */
+#include "config.h"
+
+#include "namespaces.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int
+mk_ns_plan (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_error **err)
+{
+  const struct mk_namespace *user = mk_spec_namespace (spec, CLONE_NEWUSER);
+
+  memset (plan, 0, sizeof (*plan));
+  plan->saved_pid_fd = plan->saved_time_fd = -1;
+  for (size_t i = 0; i < spec->n_namespaces; i++)
+    {
+      const struct mk_namespace *ns = &spec->namespaces[i];
+      if (ns->path)
+        {
+          if (ns->type != CLONE_NEWPID && ns->type != CLONE_NEWTIME)
+            plan->join_in_init = true;
+          continue;
+        }
+      switch (ns->type)
+        {
+        case CLONE_NEWCGROUP:
+          plan->new_cgroup = true;
+          break;
+        case CLONE_NEWTIME:
+          break; /* made by the runtime before clone */
+        case CLONE_NEWPID:
+          plan->clone_flags |= ns->type;
+          break;
+        default:
+          if (user && user->path)
+            plan->unshare_flags |= ns->type; /* owned by the joined user ns */
+          else
+            plan->clone_flags |= ns->type;
+        }
+    }
+  plan->new_user = user && !user->path;
+  /* Joining happens in the init before it creates anything, so that a new
+     user namespace does not stop it from entering the host's ones.  */
+  if (plan->join_in_init && plan->new_user)
+    {
+      plan->unshare_flags |= plan->clone_flags & ~CLONE_NEWPID;
+      plan->clone_flags &= CLONE_NEWPID;
+    }
+  if ((spec->n_uid_mappings || spec->n_gid_mappings) && !plan->new_user)
+    return mk_error_set (err, 0, "linux.uidMappings: needs a new user namespace");
+  if (plan->new_user && (!spec->n_uid_mappings || !spec->n_gid_mappings))
+    return mk_error_set (err, 0,
+                         "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+  if (spec->n_time_offsets)
+    {
+      const struct mk_namespace *t = mk_spec_namespace (spec, CLONE_NEWTIME);
+      if (t == NULL || t->path)
+        return mk_error_set (err, 0, "linux.timeOffsets: needs a new time namespace");
+    }
+  if (spec->hostname && !mk_spec_namespace (spec, CLONE_NEWUTS))
+    return mk_error_set (err, 0, "hostname: needs a UTS namespace");
+  if (spec->domainname && !mk_spec_namespace (spec, CLONE_NEWUTS))
+    return mk_error_set (err, 0, "domainname: needs a UTS namespace");
+  if (!mk_spec_namespace (spec, CLONE_NEWNS))
+    return mk_error_set (err, 0, "linux.namespaces: a mount namespace is required");
+  return 0;
+}
+
+static int
+join_path (int type, const char *path, mk_error **err)
+{
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return mk_error_set (err, errno, "linux.namespaces: open %s namespace `%s`",
+                         mk_namespace_name (type), path);
+  if (setns (fd, type) < 0)
+    return mk_error_set (err, errno, "linux.namespaces: join %s namespace `%s`",
+                         mk_namespace_name (type), path);
+  return 0;
+}
+
+int
+mk_ns_before_clone (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_error **err)
+{
+  const struct mk_namespace *pid = mk_spec_namespace (spec, CLONE_NEWPID);
+  const struct mk_namespace *tns = mk_spec_namespace (spec, CLONE_NEWTIME);
+
+  if (pid && pid->path)
+    {
+      plan->saved_pid_fd = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      if (join_path (CLONE_NEWPID, pid->path, err) < 0)
+        return -1;
+    }
+  if (tns)
+    {
+      plan->saved_time_fd = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+      if (tns->path)
+        return join_path (CLONE_NEWTIME, tns->path, err);
+      if (unshare (CLONE_NEWTIME) < 0)
+        return mk_error_set (err, errno, "linux.namespaces: create the time namespace");
+      for (size_t i = 0; i < spec->n_time_offsets; i++)
+        {
+          const struct mk_time_offset *t = &spec->time_offsets[i];
+          char line[128];
+          mk_error *e = NULL;
+          snprintf (line, sizeof (line), "%d %lld %u\n", t->clock, (long long) t->secs,
+                    t->nanosecs);
+          if (mk_write_string_at (AT_FDCWD, "/proc/self/timens_offsets", line, &e) < 0)
+            {
+              mk_error_set (err, e->errnum, "linux.timeOffsets: write timens_offsets");
+              mk_error_free (e);
+              return -1;
+            }
+        }
+    }
+  return 0;
+}
+
+void
+mk_ns_after_clone (struct mk_ns_plan *plan)
+{
+  if (plan->saved_pid_fd >= 0)
+    {
+      setns (plan->saved_pid_fd, CLONE_NEWPID);
+      close (plan->saved_pid_fd);
+      plan->saved_pid_fd = -1;
+    }
+  if (plan->saved_time_fd >= 0)
+    {
+      setns (plan->saved_time_fd, CLONE_NEWTIME);
+      close (plan->saved_time_fd);
+      plan->saved_time_fd = -1;
+    }
+}
+
+int
+mk_ns_join (const struct mk_spec *spec, mk_error **err)
+{
+  const struct mk_namespace *user = mk_spec_namespace (spec, CLONE_NEWUSER);
+  if (user && user->path && join_path (CLONE_NEWUSER, user->path, err) < 0)
+    return -1;
+  for (size_t i = 0; i < spec->n_namespaces; i++)
+    {
+      const struct mk_namespace *ns = &spec->namespaces[i];
+      if (ns->path == NULL || ns->type == CLONE_NEWUSER || ns->type == CLONE_NEWPID
+          || ns->type == CLONE_NEWTIME)
+        continue;
+      if (join_path (ns->type, ns->path, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, const struct mk_idmap *m, size_t n, const char *where,
+           mk_error **err)
+{
+  char path[64], buf[4096];
+  size_t len = 0;
+  mk_error *e = NULL;
+
+  for (size_t i = 0; i < n && len < sizeof (buf) - 40; i++)
+    len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                     m[i].size);
+  snprintf (path, sizeof (path), "/proc/%d/%s", pid, file);
+  if (mk_write_file_at (AT_FDCWD, path, buf, len, &e) < 0)
+    {
+      mk_error_set (err, e->errnum, "%s: write %s", where, file);
+      mk_error_free (e);
+      return -1;
+    }
+  return 0;
+}
+
+int
+mk_ns_write_idmaps (const struct mk_spec *spec, pid_t pid, mk_error **err)
+{
+  if (write_map (pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, "linux.uidMappings",
+                 err) < 0)
+    return -1;
+  return write_map (pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, "linux.gidMappings",
+                    err);
+}

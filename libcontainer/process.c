@@ -1,0 +1,147 @@
+/* process.c: see process.h.  */
+#include "config.h"
+
+#include "process.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+struct sched_attr_
+{
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+};
+
+int
+mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process *p, mk_error **err)
+{
+  if (p->has_oom_score_adj)
+    {
+      char buf[16];
+      mk_error *e = NULL;
+      snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
+      if (mk_write_string_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, &e) < 0)
+        {
+          mk_error_set (err, e->errnum, "process.oomScoreAdj: set %d", p->oom_score_adj);
+          mk_error_free (e);
+          return -1;
+        }
+    }
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return mk_error_set (err, errno, "process.rlimits[%zu]: set soft %llu hard %llu", i,
+                             (unsigned long long) rl.rlim_cur, (unsigned long long) rl.rlim_max);
+    }
+  if (p->has_scheduler)
+    {
+      struct sched_attr_ attr = {
+        .size = sizeof (attr),
+        .sched_policy = (uint32_t) p->sched_policy,
+        .sched_flags = p->sched_flags,
+        .sched_nice = p->sched_nice,
+        .sched_priority = (uint32_t) p->sched_priority,
+        .sched_runtime = p->sched_runtime,
+        .sched_deadline = p->sched_deadline,
+        .sched_period = p->sched_period,
+      };
+      if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+        return mk_error_set (err, errno, "process.scheduler: sched_setattr");
+    }
+  if (p->has_io_priority)
+    {
+      int prio = (p->io_priority_class << 13) | p->io_priority;
+      if (syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, prio) < 0)
+        return mk_error_set (err, errno, "process.ioPriority: ioprio_set");
+    }
+  if (spec->has_personality && personality (spec->personality) < 0)
+    return mk_error_set (err, errno, "linux.personality: set");
+  return 0;
+}
+
+int
+mk_process_set_user (const struct mk_process *p, mk_error **err)
+{
+  if (setgroups (p->n_additional_gids, p->additional_gids) < 0 && errno != EPERM)
+    return mk_error_set (err, errno, "process.user.additionalGids: setgroups");
+  if (setresgid (p->gid, p->gid, p->gid) < 0)
+    return mk_error_set (err, errno, "process.user.gid: setgid %u", (unsigned) p->gid);
+  if (setresuid (p->uid, p->uid, p->uid) < 0)
+    return mk_error_set (err, errno, "process.user.uid: setuid %u", (unsigned) p->uid);
+  return 0;
+}
+
+int
+mk_process_chdir (const struct mk_process *p, mk_error **err)
+{
+  char buf[4096];
+  if (chdir (p->cwd) < 0)
+    return mk_error_set (err, errno, "process.cwd: chdir `%s`", p->cwd);
+  /* A cwd reached through a descriptor of the host (/proc/self/fd/N) is
+     outside the root: the kernel says so with "(unreachable)" or ENOENT. */
+  if (syscall (SYS_getcwd, buf, sizeof (buf)) < 0 || buf[0] != '/')
+    return mk_error_set (err, 0, "process.cwd: `%s` is outside the container's root", p->cwd);
+  return 0;
+}
+
+static const char *
+env_path (char *const *env)
+{
+  for (; env && *env; env++)
+    if (strncmp (*env, "PATH=", 5) == 0)
+      return *env + 5;
+  return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+static bool
+executable (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+}
+
+int
+mk_process_find_exec (const struct mk_process *p, char **out, mk_error **err)
+{
+  const char *name = p->args[0];
+  const char *path, *s;
+
+  if (strchr (name, '/'))
+    {
+      if (!executable (name))
+        return mk_error_set (err, errno ? errno : EACCES, "process.args[0]: exec `%s`", name);
+      *out = xstrdup (name);
+      return 0;
+    }
+  path = env_path (p->env);
+  for (s = path;; s = strchr (s, ':') + 1)
+    {
+      size_t len = strcspn (s, ":");
+      char *cand = xasprintf ("%.*s/%s", (int) len, len ? s : ".", name);
+      if (executable (cand))
+        {
+          *out = cand;
+          return 0;
+        }
+      free (cand);
+      if (s[len] == '\0')
+        break;
+    }
+  return mk_error_set (err, ENOENT, "process.args[0]: `%s` not found in $PATH", name);
+}

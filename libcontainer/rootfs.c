@@ -1,0 +1,205 @@
+/* rootfs.c: see rootfs.h.  */
+#include "config.h"
+
+#include "rootfs.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+
+int
+mk_rootfs_prepare (const struct mk_spec *spec, int *rootfd, mk_error **err)
+{
+  unsigned long prop = spec->rootfs_propagation ? spec->rootfs_propagation : MS_SLAVE | MS_REC;
+  int fd;
+
+  /* shared would let our mounts reach the host: start rslave and set the
+     asked propagation on the new root once it is built.  */
+  if (prop & MS_SHARED)
+    prop = MS_SLAVE | MS_REC;
+  if (mount (NULL, "/", NULL, prop | MS_REC, NULL) < 0)
+    return mk_error_set (err, errno, "set propagation of /");
+  if (mount (spec->root_path, spec->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return mk_error_set (err, errno, "root.path: bind `%s`", spec->root_path);
+  fd = open (spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return mk_error_set (err, errno, "root.path: open `%s`", spec->root_path);
+  *rootfd = fd;
+  return 0;
+}
+
+int
+mk_rootfs_pivot (const struct mk_spec *spec, int rootfd, bool no_pivot, mk_error **err)
+{
+  if (fchdir (rootfd) < 0)
+    return mk_error_set (err, errno, "chdir to the rootfs");
+  if (no_pivot)
+    {
+      if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
+        return mk_error_set (err, errno, "move the rootfs to /");
+      if (chroot (".") < 0)
+        return mk_error_set (err, errno, "chroot");
+    }
+  else
+    {
+      if (syscall (SYS_pivot_root, ".", ".") < 0)
+        return mk_error_set (err, errno, "pivot_root");
+      /* The old root is stacked under the new one: detach it without
+         letting the unmount reach the host.  */
+      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return mk_error_set (err, errno, "make the old root a slave");
+      if (umount2 (".", MNT_DETACH) < 0)
+        return mk_error_set (err, errno, "unmount the old root");
+    }
+  if (chdir ("/") < 0)
+    return mk_error_set (err, errno, "chdir /");
+  (void) spec;
+  return 0;
+}
+
+static unsigned long
+flags_of (const char *path)
+{
+  struct statvfs sv;
+  unsigned long f = 0;
+  if (statvfs (path, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_NOSUID)
+    f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME)
+    f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    f |= MS_RELATIME;
+  return f;
+}
+
+static int
+mask_path (const char *path, mk_error **err)
+{
+  struct stat st;
+  if (lstat (path, &st) < 0)
+    return errno == ENOENT ? 0 : mk_error_set (err, errno, "linux.maskedPaths: `%s`", path);
+  if (S_ISDIR (st.st_mode))
+    {
+      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
+        return mk_error_set (err, errno, "linux.maskedPaths: mask `%s`", path);
+    }
+  else if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+    return mk_error_set (err, errno, "linux.maskedPaths: mask `%s`", path);
+  return 0;
+}
+
+static int
+readonly_path (const char *path, mk_error **err)
+{
+  if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return mk_error_set (err, errno, "linux.readonlyPaths: bind `%s`", path);
+    }
+  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | flags_of (path), NULL)
+      < 0)
+    return mk_error_set (err, errno, "linux.readonlyPaths: remount `%s` read-only", path);
+  return 0;
+}
+
+static int
+write_sysctl (const char *key, const char *value, mk_error **err)
+{
+  char path[512];
+  mk_error *e = NULL;
+  size_t n = snprintf (path, sizeof (path), "/proc/sys/%s", key);
+  for (size_t i = sizeof ("/proc/sys/") - 1; i < n; i++)
+    if (path[i] == '.')
+      path[i] = '/';
+  if (mk_write_string_at (AT_FDCWD, path, value, &e) < 0)
+    {
+      mk_error_set (err, e->errnum, "linux.sysctl.%s: write `%s`", key, value);
+      mk_error_free (e);
+      return -1;
+    }
+  return 0;
+}
+
+int
+mk_rootfs_finish (const struct mk_spec *spec, mk_error **err)
+{
+  for (size_t i = 0; i < spec->n_sysctl; i++)
+    if (write_sysctl (spec->sysctl[i].key, spec->sysctl[i].value, err) < 0)
+      return -1;
+  for (char **p = spec->readonly_paths; p && *p; p++)
+    if (readonly_path (*p, err) < 0)
+      return -1;
+  for (char **p = spec->masked_paths; p && *p; p++)
+    if (mask_path (*p, err) < 0)
+      return -1;
+  if (spec->root_readonly
+      && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags_of ("/"), NULL) < 0)
+    return mk_error_set (err, errno, "root.readonly: remount / read-only");
+  if (spec->rootfs_propagation
+      && mount (NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
+    return mk_error_set (err, errno, "linux.rootfsPropagation: set propagation of /");
+  return 0;
+}
+
+int
+mk_sysctl_validate (const struct mk_spec *spec, mk_error **err)
+{
+  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                          "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                          "kernel.shmmni", "kernel.shm_rmid_forced" };
+  for (size_t i = 0; i < spec->n_sysctl; i++)
+    {
+      const char *k = spec->sysctl[i].key;
+      const struct mk_namespace *ns = NULL;
+      int type = 0;
+      bool known = false;
+
+      for (size_t j = 0; j < MK_ARRAY_SIZE (ipc_keys); j++)
+        if (strcmp (k, ipc_keys[j]) == 0)
+          type = CLONE_NEWIPC;
+      if (strncmp (k, "fs.mqueue.", 10) == 0)
+        type = CLONE_NEWIPC;
+      else if (strncmp (k, "net.", 4) == 0)
+        type = CLONE_NEWNET;
+      else if (strcmp (k, "kernel.hostname") == 0 || strcmp (k, "kernel.domainname") == 0)
+        type = CLONE_NEWUTS;
+      if (type)
+        {
+          ns = mk_spec_namespace (spec, type);
+          known = true;
+        }
+      if (!known)
+        return mk_error_set (err, 0, "linux.sysctl.%s: not a namespaced sysctl", k);
+      if (ns == NULL)
+        return mk_error_set (err, 0, "linux.sysctl.%s: needs the container's own %s namespace", k,
+                             mk_namespace_name (type));
+      if (strchr (k, '/') || strstr (k, ".."))
+        return mk_error_set (err, 0, "linux.sysctl.%s: invalid name", k);
+    }
+  return 0;
+}
+
+int
+mk_set_hostname (const struct mk_spec *spec, mk_error **err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return mk_error_set (err, errno, "hostname: set `%s`", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return mk_error_set (err, errno, "domainname: set `%s`", spec->domainname);
+  return 0;
+}

@@ -1,0 +1,65 @@
+/* state.h: a container's state directory: ROOT/ID/{state.json,config.json,exec.fifo}.
+ * state.json is written once at create (atomically, by rename) and read by
+ * every other command under the directory's flock.  */
+#ifndef MK_STATE_H
+#define MK_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+enum mk_status
+{
+  MK_STATUS_CREATING,
+  MK_STATUS_CREATED,
+  MK_STATUS_RUNNING,
+  MK_STATUS_STOPPED,
+  MK_STATUS_PAUSED,
+};
+
+struct mk_state
+{
+  char *id;
+  pid_t pid;
+  unsigned long long start_time; /* /proc/PID/stat field 22, to spot pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *cgroup_path;
+  char *freezer_file; /* v1 freezer.state or v2 cgroup.freeze, for `paused` */
+  char *created; /* RFC 3339 */
+  uid_t owner;
+  bool systemd_cgroup;
+  struct mk_kv *annotations;
+  size_t n_annotations;
+};
+
+const char *mk_status_name (enum mk_status s);
+
+/* mkdir ROOT (0700) and ROOT/ID; fails with "container `ID` already exists".
+   Returns an O_DIRECTORY fd of ROOT/ID, flock'ed exclusively.  */
+int mk_state_dir_create (const char *root, const char *id, int *dirfd, mk_error **err);
+/* Opens and locks ROOT/ID ("container `ID` does not exist").  */
+int mk_state_dir_open (const char *root, const char *id, bool exclusive, int *dirfd,
+                       mk_error **err);
+/* rm -r ROOT/ID (it holds only files).  */
+int mk_state_dir_remove (const char *root, const char *id, mk_error **err);
+
+int mk_state_write (int dirfd, const struct mk_state *st, mk_error **err);
+int mk_state_read (int dirfd, const char *id, struct mk_state **out, mk_error **err);
+void mk_state_free (struct mk_state *st);
+
+/* The status a reader sees now: stopped when the init is gone (or its pid
+   was reused), created while the exec fifo exists, paused when frozen.  */
+enum mk_status mk_state_status (int dirfd, const struct mk_state *st);
+
+/* The runtime-spec state document (ociVersion, id, status, pid, bundle,
+   annotations), as `state` prints it and hooks receive it.  When pretty,
+   with runc's extra fields (rootfs, created, owner).  */
+char *mk_state_json (const struct mk_state *st, enum mk_status status, bool pretty);
+
+/* Lists the ids under ROOT (sorted).  */
+int mk_state_list (const char *root, char ***ids, mk_error **err);
+
+#endif

@@ -1,0 +1,113 @@
+/* terminal.c: see terminal.h.  */
+#include "config.h"
+
+#include "terminal.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+
+int
+mk_console_connect (const char *path, int *out, mk_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  _cleanup_close_ int fd = -1;
+
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return mk_error_set (err, 0, "console socket `%s`: path too long", path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return mk_error_set (err, errno, "console socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    return mk_error_set (err, errno, "connect to console socket `%s`", path);
+  *out = steal_fd (&fd);
+  return 0;
+}
+
+int
+mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, mk_error **err)
+{
+  _cleanup_close_ int master = -1;
+  int slave;
+  char name[64];
+  struct iovec iov;
+  struct msghdr msg = { 0 };
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct cmsghdr *c;
+
+  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return mk_error_set (err, errno, "process.terminal: open /dev/ptmx");
+  if (unlockpt (master) < 0 || ptsname_r (master, name, sizeof (name)) != 0)
+    return mk_error_set (err, errno, "process.terminal: unlock pty");
+  slave = open (name, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    return mk_error_set (err, errno, "process.terminal: open `%s`", name);
+  if (rows || cols)
+    {
+      struct winsize ws = { .ws_row = rows, .ws_col = cols };
+      ioctl (slave, TIOCSWINSZ, &ws);
+    }
+  iov.iov_base = name;
+  iov.iov_len = strlen (name);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  memset (cbuf, 0, sizeof (cbuf));
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof (cbuf);
+  c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &master, sizeof (int));
+  if (sendmsg (console_fd, &msg, MSG_NOSIGNAL) < 0)
+    {
+      close (slave);
+      return mk_error_set (err, errno, "process.terminal: send the pty to the console socket");
+    }
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    {
+      close (slave);
+      return mk_error_set (err, errno, "process.terminal: set controlling terminal");
+    }
+  for (int i = 0; i < 3; i++)
+    if (dup2 (slave, i) < 0)
+      {
+        close (slave);
+        return mk_error_set (err, errno, "process.terminal: dup2");
+      }
+  if (slave > 2)
+    close (slave);
+  return 0;
+}
+
+int
+mk_terminal_recv_master (int sock, int *master, mk_error **err)
+{
+  char name[128];
+  struct iovec iov = { name, sizeof (name) };
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                        .msg_controllen = sizeof (cbuf) };
+  ssize_t r;
+
+  do
+    r = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0)
+    return mk_error_set (err, r < 0 ? errno : 0, "receive the container's pty");
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&msg); c; c = CMSG_NXTHDR (&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        memcpy (master, CMSG_DATA (c), sizeof (int));
+        return 0;
+      }
+  return mk_error_set (err, 0, "receive the container's pty: no descriptor");
+}

@@ -1,0 +1,17 @@
+/* terminal.h: process.terminal.  The runtime connects to --console-socket;
+ * the init opens a pty inside the container and sends its master over that
+ * socket with SCM_RIGHTS (as runc does), then makes the slave its
+ * controlling terminal and stdio.  */
+#ifndef MK_TERMINAL_H
+#define MK_TERMINAL_H
+
+#include "error.h"
+
+int mk_console_connect (const char *path, int *fd, mk_error **err);
+/* In the init, after /dev/pts is mounted and the root pivoted.  */
+int mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, mk_error **err);
+/* Receives a pty master sent over SOCK (by an init): for `run` in the
+   foreground without --console-socket.  */
+int mk_terminal_recv_master (int sock, int *master, mk_error **err);
+
+#endif
