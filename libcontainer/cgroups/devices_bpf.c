@@ -37,6 +37,7 @@ mk_cg_devices_bpf_build (const struct mk_device_rule *rules, size_t n, struct bp
 {
   struct bpf_insn *prog = NULL;
   size_t len = 0;
+  bool catch_all = false;
 
   /* r2 = type, r3 = access, r4 = major, r5 = minor (struct bpf_cgroup_dev_ctx).  */
   emit (&prog, &len, INSN (BPF_LDX | BPF_MEM | BPF_W, BPF_REG_2, BPF_REG_1, 0, 0));
@@ -88,10 +89,17 @@ mk_cg_devices_bpf_build (const struct mk_device_rule *rules, size_t n, struct bp
         emit (&prog, &len, block[j]);
       /* A rule matching everything makes the rest unreachable.  */
       if (nj == 0)
-        break;
+        {
+          catch_all = true;
+          break;
+        }
     }
-  emit (&prog, &len, INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0));
-  emit (&prog, &len, INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+  /* Default deny (the verifier rejects it as unreachable after a catch-all).  */
+  if (!catch_all)
+    {
+      emit (&prog, &len, INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0));
+      emit (&prog, &len, INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+    }
   *out = prog;
   *count = len;
   return 0;
