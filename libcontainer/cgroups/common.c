@@ -876,3 +876,89 @@ mk_cgroup_oom_kill_count (const struct mk_cgroup *cg, uint64_t *count, mk_error 
     *count = strtoull (p + 9, NULL, 10);
   return 0;
 }
+
+/* A number from FILE in D (first integer, or after "KEY " when KEY), 0 if
+   unreadable; "max" reads as UINT64_MAX.  */
+static uint64_t
+stat_uint (const struct mk_cg_dir *d, const char *file, const char *key)
+{
+  _cleanup_free_ char *buf = NULL;
+  const char *p;
+  if (d == NULL || d->dirfd < 0 || mk_cg_read (d, file, &buf, NULL) < 0)
+    return 0;
+  p = buf;
+  if (key)
+    {
+      size_t kl = strlen (key);
+      for (p = buf; (p = strstr (p, key)) != NULL; p += kl)
+        if ((p == buf || p[-1] == '\n') && p[kl] == ' ')
+          break;
+      if (p == NULL)
+        return 0;
+      p += kl + 1;
+    }
+  if (strncmp (p, "max", 3) == 0)
+    return UINT64_MAX;
+  return strtoull (p, NULL, 10);
+}
+
+int
+mk_cgroup_stats_json (const struct mk_cgroup *cg, char **json, mk_error **err)
+{
+  const struct mk_cg_dir *mem = mk_cg_dir_for (cg, "memory");
+  const struct mk_cg_dir *cpu = mk_cg_dir_for (cg, "cpuacct");
+  const struct mk_cg_dir *cpuq = mk_cg_dir_for (cg, "cpu");
+  const struct mk_cg_dir *pids = mk_cg_dir_for (cg, "pids");
+  uint64_t usage, limit, max_usage, failcnt, total, user, kernel, periods, throttled, ttime;
+  uint64_t pcur, plim;
+
+  if (mem && mem->hier->v2)
+    {
+      usage = stat_uint (mem, "memory.current", NULL);
+      limit = stat_uint (mem, "memory.max", NULL);
+      max_usage = stat_uint (mem, "memory.peak", NULL);
+      failcnt = stat_uint (mem, "memory.events", "max");
+    }
+  else
+    {
+      usage = stat_uint (mem, "memory.usage_in_bytes", NULL);
+      limit = stat_uint (mem, "memory.limit_in_bytes", NULL);
+      max_usage = stat_uint (mem, "memory.max_usage_in_bytes", NULL);
+      failcnt = stat_uint (mem, "memory.failcnt", NULL);
+    }
+  if (cpuq && cpuq->hier->v2)
+    {
+      /* cpu.stat is in microseconds; runc reports nanoseconds.  */
+      total = stat_uint (cpuq, "cpu.stat", "usage_usec") * 1000;
+      user = stat_uint (cpuq, "cpu.stat", "user_usec") * 1000;
+      kernel = stat_uint (cpuq, "cpu.stat", "system_usec") * 1000;
+      ttime = stat_uint (cpuq, "cpu.stat", "throttled_usec") * 1000;
+    }
+  else
+    {
+      total = stat_uint (cpu, "cpuacct.usage", NULL);
+      user = stat_uint (cpu, "cpuacct.usage_user", NULL);
+      kernel = stat_uint (cpu, "cpuacct.usage_sys", NULL);
+      ttime = stat_uint (cpuq, "cpu.stat", "throttled_time");
+    }
+  periods = stat_uint (cpuq, "cpu.stat", "nr_periods");
+  throttled = stat_uint (cpuq, "cpu.stat", "nr_throttled");
+  pcur = stat_uint (pids, "pids.current", NULL);
+  plim = stat_uint (pids, "pids.max", NULL);
+  if (plim == UINT64_MAX)
+    plim = 0;
+  *json = xasprintf ("{\"cpu\":{\"usage\":{\"total\":%llu,\"user\":%llu,\"kernel\":%llu},"
+                     "\"throttling\":{\"periods\":%llu,\"throttledPeriods\":%llu,"
+                     "\"throttledTime\":%llu}},"
+                     "\"memory\":{\"usage\":{\"limit\":%llu,\"usage\":%llu,\"max\":%llu,"
+                     "\"failcnt\":%llu}},"
+                     "\"pids\":{\"current\":%llu,\"limit\":%llu}}",
+                     (unsigned long long) total, (unsigned long long) user,
+                     (unsigned long long) kernel, (unsigned long long) periods,
+                     (unsigned long long) throttled, (unsigned long long) ttime,
+                     (unsigned long long) limit, (unsigned long long) usage,
+                     (unsigned long long) max_usage, (unsigned long long) failcnt,
+                     (unsigned long long) pcur, (unsigned long long) plim);
+  (void) err;
+  return 0;
+}
