@@ -665,6 +665,105 @@ test_send_errors (void)
   mk_seccomp_free (s);
 }
 
+/* tests/bin-src/seccomp-listener, when $SECCOMP_LISTENER names it: a child
+   sends it the fd and makes two notified mkdir calls; the listener answers
+   them (0, or ANSWER_ERRNO), logs them, writes the state and exits by itself
+   once the child is gone.  */
+static void
+test_listener_binary (const char *listener, int answer_errno)
+{
+  char sock[4096], out[4096], log[4200], json[8192], buf[8192], arg[16];
+  struct mk_seccomp *s;
+  struct stat st;
+  pid_t lpid, cpid;
+  int i, status = 0, lstatus = 0, fd;
+  ssize_t n;
+
+  snprintf (sock, sizeof (sock), "%s/bin-%d.sock", tmpdir, answer_errno);
+  snprintf (out, sizeof (out), "%s/bin-%d.json", tmpdir, answer_errno);
+  snprintf (log, sizeof (log), "%s.log", out);
+  snprintf (arg, sizeof (arg), "%d", answer_errno);
+  snprintf (json, sizeof (json),
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"%s\", "
+            "\"listenerMetadata\": \"m=1\", \"syscalls\": [{\"names\": "
+            "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+            sock);
+  s = must_parse (json);
+  if (s == NULL)
+    return;
+
+  fflush (stdout);
+  lpid = fork ();
+  if (lpid == 0)
+    {
+      if (answer_errno)
+        execl (listener, listener, sock, out, arg, (char *) NULL);
+      else
+        execl (listener, listener, sock, out, (char *) NULL);
+      _exit (127);
+    }
+  for (i = 0; i < 500 && stat (sock, &st) < 0; i++)
+    usleep (10000);
+
+  cpid = fork ();
+  if (cpid == 0)
+    {
+      mk_error *err = NULL;
+      char path[4200];
+      int nfd, r1, r2, e1;
+
+      if (geteuid () != 0)
+        prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+      if (mk_seccomp_load (s, &nfd, &err) < 0
+          || mk_seccomp_send_listener (s, nfd, getpid (), "{\"id\": \"c2\"}", &err) < 0)
+        {
+          fprintf (stderr, "child: %s\n", err->msg);
+          _exit (100);
+        }
+      close (nfd);
+      snprintf (path, sizeof (path), "%s/bin-dir", tmpdir);
+      errno = 0;
+      r1 = mkdir (path, 0755);
+      e1 = errno;
+      r2 = mkdir (path, 0755);
+      if (answer_errno == 0)
+        _exit (r1 == 0 && r2 == 0 && stat (path, &st) < 0 ? 0 : 1);
+      _exit (r1 == -1 && e1 == answer_errno && r2 == -1 && stat (path, &st) < 0 ? 0 : 2);
+    }
+  while (waitpid (cpid, &status, 0) < 0 && errno == EINTR)
+    ;
+  while (waitpid (lpid, &lstatus, 0) < 0 && errno == EINTR)
+    ;
+  check_exit (status, answer_errno ? "seccomp-listener ERRNO: child saw the errno"
+                                   : "seccomp-listener: child saw success without a dir");
+  check_exit (lstatus, "seccomp-listener exited 0 by itself");
+
+  buf[0] = '\0';
+  fd = open (out, O_RDONLY);
+  n = fd >= 0 ? read (fd, buf, sizeof (buf) - 1) : -1;
+  buf[n > 0 ? n : 0] = '\0';
+  if (fd >= 0)
+    close (fd);
+  {
+    char pid_field[64];
+    snprintf (pid_field, sizeof (pid_field), "\"pid\":%d,", (int) cpid);
+    report (strstr (buf, pid_field) && strstr (buf, "\"metadata\":\"m=1\"")
+                && strstr (buf, "\"state\":{\"id\":\"c2\"}"),
+            "seccomp-listener OUTFILE: %s", buf);
+  }
+  fd = open (log, O_RDONLY);
+  n = fd >= 0 ? read (fd, buf, sizeof (buf) - 1) : -1;
+  buf[n > 0 ? n : 0] = '\0';
+  if (fd >= 0)
+    close (fd);
+  report (strcmp (buf, "mkdir\nmkdir\n") == 0 || strcmp (buf, "mkdirat\nmkdirat\n") == 0,
+          "seccomp-listener OUTFILE.log lists the syscalls: %s", buf);
+  unlink (out);
+  unlink (log);
+  report (stat (sock, &st) < 0, "seccomp-listener removed its socket");
+  mk_seccomp_free (s);
+}
+
 int
 main (void)
 {
@@ -682,6 +781,13 @@ main (void)
   test_load ();
   test_notify ();
   test_send_errors ();
+  if (getenv ("SECCOMP_LISTENER"))
+    {
+      test_listener_binary (getenv ("SECCOMP_LISTENER"), 0);
+      test_listener_binary (getenv ("SECCOMP_LISTENER"), EACCES);
+    }
+  else
+    printf ("SKIP: seccomp-listener (set SECCOMP_LISTENER to its path)\n");
   rmdir (tmpdir);
 
   printf ("%s: seccomp_test: %d passed, %d failed\n", failures ? "FAIL" : "PASS", passes,

@@ -13,4 +13,9 @@ ${CC:-gcc} -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
   -o "$build/seccomp_test" "$top/tests/unit/seccomp_test.c" \
   "$top/libcontainer/seccomp.c" "$top/libcontainer/error.c" "$top/libcontainer/utils.c" \
   -lseccomp -lyajl
-"$build/seccomp_test"
+# The listener helper the bats tests use; static when the libraries allow.
+${CC:-gcc} -std=gnu11 -Wall -Wextra -Werror -O2 -static -o "$build/seccomp-listener" \
+  "$top/tests/bin-src/seccomp-listener.c" -lseccomp 2>/dev/null ||
+  ${CC:-gcc} -std=gnu11 -Wall -Wextra -Werror -O2 -o "$build/seccomp-listener" \
+    "$top/tests/bin-src/seccomp-listener.c" -lseccomp
+SECCOMP_LISTENER=${SECCOMP_LISTENER:-$build/seccomp-listener} "$build/seccomp_test"
