@@ -93,10 +93,11 @@ static const struct action_name actions[] = {
 };
 
 static const char *const action_names[] = {
-  "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-  "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-  "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY",
-  NULL,
+  "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+  "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+  "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
+  "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
+  "SCMP_ACT_NOTIFY",      NULL,
 };
 
 struct flag_name
@@ -129,9 +130,10 @@ static const char *const flag_names[] = {
 
 /* Every SCMP_ARCH_* this libseccomp knows, as X (NAME).  */
 #define MK_ARCHS_BASE(X)                                                                           \
-  X (X86) X (X86_64) X (X32) X (ARM) X (AARCH64) X (MIPS) X (MIPS64) X (MIPS64N32) X (MIPSEL)      \
-      X (MIPSEL64) X (MIPSEL64N32) X (PPC) X (PPC64) X (PPC64LE) X (S390) X (S390X) X (PARISC)     \
-          X (PARISC64) X (RISCV64)
+  X (X86)                                                                                          \
+  X (X86_64) X (X32) X (ARM) X (AARCH64) X (MIPS) X (MIPS64) X (MIPS64N32) X (MIPSEL) X (MIPSEL64) \
+      X (MIPSEL64N32) X (PPC) X (PPC64) X (PPC64LE) X (S390) X (S390X) X (PARISC) X (PARISC64)     \
+          X (RISCV64)
 #ifdef SCMP_ARCH_LOONGARCH64
 #define MK_ARCHS_LOONGARCH(X) X (LOONGARCH64)
 #else
@@ -170,9 +172,12 @@ struct op_name
 };
 
 static const struct op_name ops[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE },         { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE },         { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE },         { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
@@ -192,7 +197,7 @@ get_field (yajl_val obj, const char *key)
 static int
 get_string (yajl_val v, const char *path, const char **out, mk_error **err)
 {
-  if (! YAJL_IS_STRING (v))
+  if (!YAJL_IS_STRING (v))
     return mk_error_set (err, 0, "%s: expected a string", path);
   *out = v->u.string;
   return 0;
@@ -207,7 +212,7 @@ get_uint (yajl_val v, const char *path, uint64_t max, uint64_t *out, mk_error **
   char *end = NULL;
   unsigned long long n;
 
-  if (! YAJL_IS_NUMBER (v))
+  if (!YAJL_IS_NUMBER (v))
     return mk_error_set (err, 0, "%s: expected an unsigned integer", path);
   s = YAJL_GET_NUMBER (v);
   if (s == NULL || *s == '-' || strpbrk (s, ".eE") != NULL)
@@ -225,8 +230,8 @@ get_uint (yajl_val v, const char *path, uint64_t max, uint64_t *out, mk_error **
 /* Parses ACTION_V (an action name) and ERRNO_V (its errnoRet, may be NULL)
    into a libseccomp action.  */
 static int
-parse_action (yajl_val action_v, const char *action_path, yajl_val errno_v,
-              const char *errno_path, uint32_t *out, mk_error **err)
+parse_action (yajl_val action_v, const char *action_path, yajl_val errno_v, const char *errno_path,
+              uint32_t *out, mk_error **err)
 {
   const struct action_name *a = NULL;
   const char *name;
@@ -243,14 +248,16 @@ parse_action (yajl_val action_v, const char *action_path, yajl_val errno_v,
 
   if (errno_v != NULL)
     {
-      if (! a->takes_errno)
-        return mk_error_set (err, 0, "%s: not valid with action %s (only with SCMP_ACT_ERRNO "
-                             "and SCMP_ACT_TRACE)", errno_path, name);
+      if (!a->takes_errno)
+        return mk_error_set (err, 0,
+                             "%s: not valid with action %s (only with SCMP_ACT_ERRNO "
+                             "and SCMP_ACT_TRACE)",
+                             errno_path, name);
       if (get_uint (errno_v, errno_path, 0xffff, &errno_ret, err) < 0)
         return -1;
     }
 
-  *out = a->takes_errno ? (a->action | (uint32_t) errno_ret) : a->action;
+  *out = a->takes_errno ? (a->action | (uint32_t)errno_ret) : a->action;
   return 0;
 }
 
@@ -261,7 +268,7 @@ parse_architectures (struct mk_seccomp *s, yajl_val v, const char *where, mk_err
 
   if (v == NULL)
     return 0;
-  if (! YAJL_IS_ARRAY (v))
+  if (!YAJL_IS_ARRAY (v))
     return mk_error_set (err, 0, "%s.architectures: expected an array of strings", where);
   for (i = 0; i < v->u.array.len; i++)
     {
@@ -291,7 +298,7 @@ parse_flags (struct mk_seccomp *s, yajl_val v, const char *where, mk_error **err
 
   if (v == NULL)
     return 0;
-  if (! YAJL_IS_ARRAY (v))
+  if (!YAJL_IS_ARRAY (v))
     return mk_error_set (err, 0, "%s.flags: expected an array of strings", where);
   for (i = 0; i < v->u.array.len; i++)
     {
@@ -307,9 +314,10 @@ parse_flags (struct mk_seccomp *s, yajl_val v, const char *where, mk_error **err
           f = &flags[j];
       if (f == NULL)
         return mk_error_set (err, 0, "%s: unknown flag \"%s\"", path, name);
-      if (! f->supported)
-        return mk_error_set (err, EOPNOTSUPP, "%s: %s needs libseccomp >= 2.6 (built with %d.%d.%d)",
-                             path, name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+      if (!f->supported)
+        return mk_error_set (err, EOPNOTSUPP,
+                             "%s: %s needs libseccomp >= 2.6 (built with %d.%d.%d)", path, name,
+                             SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
       rc = seccomp_attr_set (s->ctx, f->attr, 1);
       if (rc < 0)
         return mk_error_set (err, -rc, "%s: set %s", path, name);
@@ -329,7 +337,7 @@ parse_arg (yajl_val v, const char *path, struct scmp_arg_cmp *out, mk_error **er
   const char *op;
   size_t i;
 
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return mk_error_set (err, 0, "%s: expected an object", path);
   if (get_field (v, "index") == NULL)
     return mk_error_set (err, 0, "%s: missing", index_path);
@@ -354,7 +362,7 @@ parse_arg (yajl_val v, const char *path, struct scmp_arg_cmp *out, mk_error **er
       out->op = ops[i].op;
   if (out->op == 0)
     return mk_error_set (err, 0, "%s: unknown operator \"%s\"", op_path, op);
-  out->arg = (unsigned int) index;
+  out->arg = (unsigned int)index;
   out->datum_a = value;
   out->datum_b = value_two;
   return 0;
@@ -375,7 +383,7 @@ add_rule (struct mk_seccomp *s, uint32_t action, int nr, const struct scmp_arg_c
     for (j = i + 1; j < n_args; j++)
       if (args[i].arg == args[j].arg)
         split = true;
-  if (! split)
+  if (!split)
     return seccomp_rule_add_array (s->ctx, action, nr, n_args, n_args ? args : NULL);
   for (i = 0; i < n_args; i++)
     {
@@ -398,26 +406,27 @@ parse_syscall (struct mk_seccomp *s, yajl_val v, const char *path, mk_error **er
   size_t i, n_args = 0;
   uint32_t action;
 
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return mk_error_set (err, 0, "%s: expected an object", path);
 
   names = get_field (v, "names");
-  if (! YAJL_IS_ARRAY (names))
+  if (!YAJL_IS_ARRAY (names))
     return mk_error_set (err, 0, "%s: expected an array of strings", names_path);
   for (i = 0; i < names->u.array.len; i++)
-    if (! YAJL_IS_STRING (names->u.array.values[i]))
+    if (!YAJL_IS_STRING (names->u.array.values[i]))
       return mk_error_set (err, 0, "%s[%zu]: expected a string", names_path, i);
 
   if (get_field (v, "action") == NULL)
     return mk_error_set (err, 0, "%s: missing", action_path);
   if (parse_action (get_field (v, "action"), action_path, get_field (v, "errnoRet"), errno_path,
-                    &action, err) < 0)
+                    &action, err)
+      < 0)
     return -1;
 
   args_v = get_field (v, "args");
-  if (args_v != NULL && ! YAJL_IS_NULL (args_v))
+  if (args_v != NULL && !YAJL_IS_NULL (args_v))
     {
-      if (! YAJL_IS_ARRAY (args_v))
+      if (!YAJL_IS_ARRAY (args_v))
         return mk_error_set (err, 0, "%s: expected an array", args_path);
       n_args = args_v->u.array.len;
       args = xmalloc0 (sizeof (*args) * (n_args ? n_args : 1));
@@ -464,7 +473,7 @@ parse_syscalls (struct mk_seccomp *s, yajl_val v, const char *where, mk_error **
 
   if (v == NULL || YAJL_IS_NULL (v))
     return 0;
-  if (! YAJL_IS_ARRAY (v))
+  if (!YAJL_IS_ARRAY (v))
     return mk_error_set (err, 0, "%s.syscalls: expected an array", where);
   for (i = 0; i < v->u.array.len; i++)
     {
@@ -490,7 +499,7 @@ parse_listener (struct mk_seccomp *s, yajl_val node, const char *where, mk_error
         return -1;
       if (*str != '\0')
         {
-          if (strlen (str) >= sizeof (((struct sockaddr_un *) 0)->sun_path))
+          if (strlen (str) >= sizeof (((struct sockaddr_un *)0)->sun_path))
             return mk_error_set (err, ENAMETOOLONG, "%s: \"%s\"", path_path, str);
           s->listener_path = xstrdup (str);
         }
@@ -514,7 +523,7 @@ mk_seccomp_parse (yajl_val node, const char *where, struct mk_seccomp **out, mk_
   _cleanup_free_ char *errno_path = xasprintf ("%s.defaultErrnoRet", where);
   int rc;
 
-  if (! YAJL_IS_OBJECT (node))
+  if (!YAJL_IS_OBJECT (node))
     return mk_error_set (err, 0, "%s: expected an object", where);
   if (get_field (node, "defaultAction") == NULL)
     return mk_error_set (err, 0, "%s: missing", action_path);
@@ -582,7 +591,7 @@ mk_seccomp_load (struct mk_seccomp *s, int *notify_fd, mk_error **err)
   rc = seccomp_load (s->ctx);
   if (rc < 0)
     return mk_error_set (err, -rc, "load the seccomp filter");
-  if (! s->notify)
+  if (!s->notify)
     return 0;
   fd = seccomp_notify_fd (s->ctx);
   if (fd < 0)
@@ -601,7 +610,7 @@ gen_tree (yajl_gen g, yajl_val v)
   switch (v->type)
     {
     case yajl_t_string:
-      return yajl_gen_string (g, (const unsigned char *) v->u.string, strlen (v->u.string));
+      return yajl_gen_string (g, (const unsigned char *)v->u.string, strlen (v->u.string));
     case yajl_t_number:
       return yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
     case yajl_t_object:
@@ -610,7 +619,7 @@ gen_tree (yajl_gen g, yajl_val v)
       for (i = 0; i < v->u.object.len; i++)
         {
           const char *k = v->u.object.keys[i];
-          if (yajl_gen_string (g, (const unsigned char *) k, strlen (k)) != yajl_gen_status_ok
+          if (yajl_gen_string (g, (const unsigned char *)k, strlen (k)) != yajl_gen_status_ok
               || gen_tree (g, v->u.object.values[i]) != yajl_gen_status_ok)
             return -1;
         }
@@ -635,16 +644,16 @@ gen_tree (yajl_gen g, yajl_val v)
 static int
 gen_key_string (yajl_gen g, const char *key, const char *value)
 {
-  if (yajl_gen_string (g, (const unsigned char *) key, strlen (key)) != yajl_gen_status_ok)
+  if (yajl_gen_string (g, (const unsigned char *)key, strlen (key)) != yajl_gen_status_ok)
     return -1;
-  return yajl_gen_string (g, (const unsigned char *) value, strlen (value));
+  return yajl_gen_string (g, (const unsigned char *)value, strlen (value));
 }
 
 /* Writes {"ociVersion", "fds", "pid", "metadata", "state"} into a new
    string.  */
 static int
-container_process_state (const struct mk_seccomp *s, pid_t pid, const char *state_json,
-                         char **out, size_t *out_len, mk_error **err)
+container_process_state (const struct mk_seccomp *s, pid_t pid, const char *state_json, char **out,
+                         size_t *out_len, mk_error **err)
 {
   _cleanup_yajl_gen_ yajl_gen g = NULL;
   _cleanup_yajl_tree_ yajl_val state = NULL;
@@ -654,7 +663,7 @@ container_process_state (const struct mk_seccomp *s, pid_t pid, const char *stat
   bool ok;
 
   state = yajl_tree_parse (state_json, errbuf, sizeof (errbuf));
-  if (! YAJL_IS_OBJECT (state))
+  if (!YAJL_IS_OBJECT (state))
     return mk_error_set (err, EINVAL, "container state is not a JSON object%s%s",
                          *errbuf ? ": " : "", errbuf);
 
@@ -663,18 +672,18 @@ container_process_state (const struct mk_seccomp *s, pid_t pid, const char *stat
     return mk_error_set (err, ENOMEM, "allocate a JSON generator");
   ok = yajl_gen_map_open (g) == yajl_gen_status_ok
        && gen_key_string (g, "ociVersion", MK_SECCOMP_STATE_VERSION) == yajl_gen_status_ok
-       && yajl_gen_string (g, (const unsigned char *) "fds", 3) == yajl_gen_status_ok
+       && yajl_gen_string (g, (const unsigned char *)"fds", 3) == yajl_gen_status_ok
        && yajl_gen_array_open (g) == yajl_gen_status_ok
-       && yajl_gen_string (g, (const unsigned char *) "seccompFd", 9) == yajl_gen_status_ok
+       && yajl_gen_string (g, (const unsigned char *)"seccompFd", 9) == yajl_gen_status_ok
        && yajl_gen_array_close (g) == yajl_gen_status_ok
-       && yajl_gen_string (g, (const unsigned char *) "pid", 3) == yajl_gen_status_ok
+       && yajl_gen_string (g, (const unsigned char *)"pid", 3) == yajl_gen_status_ok
        && yajl_gen_integer (g, pid) == yajl_gen_status_ok
        && (s->listener_metadata == NULL
            || gen_key_string (g, "metadata", s->listener_metadata) == yajl_gen_status_ok)
-       && yajl_gen_string (g, (const unsigned char *) "state", 5) == yajl_gen_status_ok
+       && yajl_gen_string (g, (const unsigned char *)"state", 5) == yajl_gen_status_ok
        && gen_tree (g, state) == yajl_gen_status_ok && yajl_gen_map_close (g) == yajl_gen_status_ok
        && yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok;
-  if (! ok)
+  if (!ok)
     return mk_error_set (err, EINVAL, "write the container process state");
   *out = xmalloc0 (len + 1);
   memcpy (*out, buf, len);
@@ -710,7 +719,7 @@ mk_seccomp_send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid,
     return mk_error_set (err, errno, "create a socket for the seccomp listener");
   /* Length checked at parse time.  */
   strncpy (addr.sun_path, s->listener_path, sizeof (addr.sun_path) - 1);
-  while (connect (sock, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+  while (connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     if (errno != EINTR)
       return mk_error_set (err, errno, "connect to the seccomp listener %s", s->listener_path);
 

@@ -40,8 +40,7 @@ cleanup_socket (void)
     unlink (socket_path);
 }
 
-static void __attribute__ ((noreturn, format (printf, 2, 3)))
-die (int status, const char *fmt, ...)
+static void __attribute__ ((noreturn, format (printf, 2, 3))) die (int status, const char *fmt, ...)
 {
   va_list ap;
 
@@ -64,7 +63,7 @@ time_left (void)
   spent = (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
   if (spent >= TIMEOUT_MS)
     die (2, "timed out after %d s", TIMEOUT_MS / 1000);
-  return (int) (TIMEOUT_MS - spent);
+  return (int)(TIMEOUT_MS - spent);
 }
 
 /* Waits for EVENTS on FD until the deadline; returns revents.  */
@@ -91,14 +90,14 @@ listen_on (const char *path)
   char tmp[sizeof (addr.sun_path)];
   int fd;
 
-  if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int) sizeof (tmp))
+  if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int)sizeof (tmp))
     die (1, "%s: path too long", path);
   strcpy (addr.sun_path, tmp);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     die (1, "socket: %s", strerror (errno));
   unlink (tmp);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+  if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     die (1, "bind %s: %s", tmp, strerror (errno));
   chmod (tmp, 0777);
   if (listen (fd, 1) < 0)
@@ -119,7 +118,7 @@ write_file (const char *path, const char *buf, size_t len)
   ssize_t n;
   int fd;
 
-  if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int) sizeof (tmp))
+  if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int)sizeof (tmp))
     die (1, "%s: path too long", path);
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -231,7 +230,7 @@ serve_notifications (int notify_fd, const char *log_path, int answer_errno)
       short revents = wait_for (notify_fd, POLLIN);
       char *name;
 
-      if (! (revents & POLLIN))
+      if (!(revents & POLLIN))
         {
           if (revents & (POLLHUP | POLLERR | POLLNVAL))
             break;
@@ -288,7 +287,7 @@ main (int argc, char **argv)
       long v = strtol (argv[3], &end, 10);
       if (end == argv[3] || *end != '\0' || v < 0 || v > 4095)
         die (1, "ERRNO: expected a number from 0 to 4095, got \"%s\"", argv[3]);
-      answer_errno = (int) v;
+      answer_errno = (int)v;
     }
   if (asprintf (&log_path, "%s.log", out_path) < 0)
     die (1, "out of memory");

@@ -176,9 +176,10 @@ test_parse_errors (void)
               "linux.seccomp.flags[1]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp "
               ">= 2.6 (built with %d.%d.%d): %s",
               SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO, strerror (EOPNOTSUPP));
-    expect_error ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", "
-                  "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"]}",
-                  msg);
+    expect_error (
+        "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", "
+        "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"]}",
+        msg);
   }
 #endif
 }
@@ -200,13 +201,14 @@ test_parse_ok (void)
   expect_ok ("unknown syscall names are skipped",
              "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
              "[\"no_such_syscall_ever\", \"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
-  expect_ok ("docker-like architectures and flags",
-             "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, "
-             "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\", "
-             "\"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_ARM\"], \"flags\": [\"SECCOMP_FILTER_FLAG_TSYNC\", "
-             "\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"], "
-             "\"syscalls\": [{\"names\": [\"read\", \"write\", \"socketcall\", \"clone3\"], "
-             "\"action\": \"SCMP_ACT_ALLOW\"}]}");
+  expect_ok (
+      "docker-like architectures and flags",
+      "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, "
+      "\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\", "
+      "\"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_ARM\"], \"flags\": [\"SECCOMP_FILTER_FLAG_TSYNC\", "
+      "\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"], "
+      "\"syscalls\": [{\"names\": [\"read\", \"write\", \"socketcall\", \"clone3\"], "
+      "\"action\": \"SCMP_ACT_ALLOW\"}]}");
   expect_ok ("u64 argument values and valueTwo",
              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"ioctl\"], "
              "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, \"value\": "
@@ -374,7 +376,7 @@ test_load (void)
                   "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}");
   if (s)
     {
-      report (! mk_seccomp_has_notify (s), "no notify without NOTIFY rules");
+      report (!mk_seccomp_has_notify (s), "no notify without NOTIFY rules");
       check_exit (run_child (s, child_mkdir_errno, NULL), "mkdir gets errnoRet 38");
       mk_seccomp_free (s);
     }
@@ -539,7 +541,7 @@ test_notify (void)
 
   snprintf (addr.sun_path, sizeof (addr.sun_path), "%s/listener.sock", tmpdir);
   listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd < 0 || bind (listen_fd, (struct sockaddr *) &addr, sizeof (addr)) < 0
+  if (listen_fd < 0 || bind (listen_fd, (struct sockaddr *)&addr, sizeof (addr)) < 0
       || listen (listen_fd, 1) < 0)
     {
       report (false, "notify: listen on %s: %s", addr.sun_path, strerror (errno));
@@ -577,23 +579,21 @@ test_notify (void)
     yajl_val fds = yajl_tree_get (state, p_fds, yajl_t_array);
     yajl_val v_pid = yajl_tree_get (state, p_pid, yajl_t_number);
 
-    report (state != NULL
-                && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ver, yajl_t_string)) ?: "",
-                           "1.2.0")
-                       == 0
-                && fds && fds->u.array.len == 1
-                && strcmp (YAJL_GET_STRING (fds->u.array.values[0]) ?: "", "seccompFd") == 0
-                && v_pid && YAJL_GET_INTEGER (v_pid) == pid
-                && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_meta, yajl_t_string)) ?: "",
-                           "hello meta")
-                       == 0
-                && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_id, yajl_t_string)) ?: "",
-                           "c1")
-                       == 0
-                && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ann, yajl_t_string)) ?: "",
-                           "b")
-                       == 0,
-            "container process state: %s", buf);
+    report (
+        state != NULL
+            && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ver, yajl_t_string)) ?: "", "1.2.0")
+                   == 0
+            && fds && fds->u.array.len == 1
+            && strcmp (YAJL_GET_STRING (fds->u.array.values[0]) ?: "", "seccompFd") == 0 && v_pid
+            && YAJL_GET_INTEGER (v_pid) == pid
+            && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_meta, yajl_t_string)) ?: "",
+                       "hello meta")
+                   == 0
+            && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_id, yajl_t_string)) ?: "", "c1")
+                   == 0
+            && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ann, yajl_t_string)) ?: "", "b")
+                   == 0,
+        "container process state: %s", buf);
   }
   yajl_tree_free (state);
 
@@ -607,7 +607,7 @@ test_notify (void)
       struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
       char *name;
 
-      if (poll (&pfd, 1, 10000) <= 0 || ! (pfd.revents & POLLIN))
+      if (poll (&pfd, 1, 10000) <= 0 || !(pfd.revents & POLLIN))
         break;
       memset (req, 0, sizeof (*req));
       if (seccomp_notify_receive (notify_fd, req) < 0)
@@ -697,9 +697,9 @@ test_listener_binary (const char *listener, int answer_errno)
   if (lpid == 0)
     {
       if (answer_errno)
-        execl (listener, listener, sock, out, arg, (char *) NULL);
+        execl (listener, listener, sock, out, arg, (char *)NULL);
       else
-        execl (listener, listener, sock, out, (char *) NULL);
+        execl (listener, listener, sock, out, (char *)NULL);
       _exit (127);
     }
   for (i = 0; i < 500 && stat (sock, &st) < 0; i++)
@@ -746,7 +746,7 @@ test_listener_binary (const char *listener, int answer_errno)
     close (fd);
   {
     char pid_field[64];
-    snprintf (pid_field, sizeof (pid_field), "\"pid\":%d,", (int) cpid);
+    snprintf (pid_field, sizeof (pid_field), "\"pid\":%d,", (int)cpid);
     report (strstr (buf, pid_field) && strstr (buf, "\"metadata\":\"m=1\"")
                 && strstr (buf, "\"state\":{\"id\":\"c2\"}"),
             "seccomp-listener OUTFILE: %s", buf);
@@ -790,7 +790,6 @@ main (void)
     printf ("SKIP: seccomp-listener (set SECCOMP_LISTENER to its path)\n");
   rmdir (tmpdir);
 
-  printf ("%s: seccomp_test: %d passed, %d failed\n", failures ? "FAIL" : "PASS", passes,
-          failures);
+  printf ("%s: seccomp_test: %d passed, %d failed\n", failures ? "FAIL" : "PASS", passes, failures);
   return failures ? 1 : 0;
 }
