@@ -582,6 +582,8 @@ mk_seccomp_listener_metadata (const struct mk_seccomp *s)
   return s ? s->listener_metadata : NULL;
 }
 
+/* The notify fd belongs to the caller (libseccomp keeps a copy of the number
+   but never closes it); init passes it to the runtime and closes it.  */
 int
 mk_seccomp_load (struct mk_seccomp *s, int *notify_fd, mk_error **err)
 {
