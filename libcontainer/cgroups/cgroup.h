@@ -36,16 +36,27 @@ int mk_cgroup_create (const char *cgroups_path, const char *id,
                       const struct mk_resources *resources, struct mk_cgroup **out,
                       mk_error **err);
 
-/* An O_DIRECTORY fd of the v2 leaf for clone3(CLONE_INTO_CGROUP), or -1 when
-   the host has no v2 hierarchy holding controllers (v1, hybrid).  */
+/* An O_RDONLY|O_DIRECTORY fd of the v2 leaf for clone3(CLONE_INTO_CGROUP),
+   or -1 when the host is not pure v2 (v1, hybrid).  The fd belongs to CG:
+   do not close it; it stays valid until mk_cgroup_free().  */
 int mk_cgroup_clone_fd (const struct mk_cgroup *cg);
 
 /* Moves PID into every hierarchy (v1 tasks/cgroup.procs; the v2 one unless
    the process was cloned into it: pass cloned_into_v2).  */
 int mk_cgroup_enter (const struct mk_cgroup *cg, pid_t pid, bool cloned_into_v2, mk_error **err);
 
-/* The path to record in state.json (the resolved path, relative to the
-   hierarchies' roots, starting with '/').  */
+/* The string to record in state.json; mk_cgroup_load() takes it back.
+   Format: entries separated by ';'.  The first entry, "PATH#N", applies to
+   every hierarchy not named later; each further entry "KEY=PATH#N" applies
+   to one hierarchy.  PATH is the cgroup path as /proc/PID/cgroup shows it
+   (relative to the hierarchy's root), N is how many trailing components of
+   PATH this container created (what destroy removes), KEY is the v1 mount's
+   controller list as in /proc/self/cgroup ("cpu,cpuacct", "name=systemd",
+   "memory") or "unified" for the v2 mount.  Example on a hybrid host whose
+   memory cgroup is /process_api/X:
+     "/mkrun/c1#2;memory=/process_api/X/mkrun/c1#2"
+   and on a host where every hierarchy agrees: "/mkrun/c1#2".  A missing
+   "#N" means 1.  cgroupsPath may not contain ';', '#', '=' or newlines.  */
 const char *mk_cgroup_path (const struct mk_cgroup *cg);
 
 /* Re-opens the cgroup of an existing container from its recorded path.  */
@@ -61,6 +72,20 @@ int mk_cgroup_freeze (const struct mk_cgroup *cg, bool freeze, mk_error **err);
 /* Removes every directory created for the container (retrying briefly while
    the kernel still reports it busy).  Missing directories are not an error.  */
 int mk_cgroup_destroy (const struct mk_cgroup *cg, mk_error **err);
+
+/* Applies RESOURCES again (mkrun update).  Errors name the field, the file
+   and the value.  */
+int mk_cgroup_update (const struct mk_cgroup *cg, const struct mk_resources *resources,
+                      mk_error **err);
+
+/* The cgroup's statistics as a JSON object in the shape of runc's
+   `events --stats` "data" (memory, cpu, pids, blkio, hugetlb).  *json is
+   malloc'ed.  */
+int mk_cgroup_stats_json (const struct mk_cgroup *cg, char **json, mk_error **err);
+
+/* How many processes the OOM killer killed in the cgroup (memory.events
+   oom_kill on v2, memory.oom_control oom_kill on v1).  */
+int mk_cgroup_oom_kill_count (const struct mk_cgroup *cg, uint64_t *count, mk_error **err);
 
 void mk_cgroup_free (struct mk_cgroup *cg);
 

@@ -1,0 +1,307 @@
+/* seccomp-listener: a seccomp notify agent for the tests.
+ *
+ *   seccomp-listener SOCKET_PATH OUTFILE [ERRNO]
+ *
+ * Listens on the unix socket SOCKET_PATH (it appears only once listening),
+ * accepts ONE connection from the runtime, and writes the container process
+ * state JSON it receives to OUTFILE (atomically, by rename).  Then it serves
+ * the notifications on the fd that came with it: each syscall's name is
+ * appended to OUTFILE.log, one a line, before the answer; the answer is
+ * "failed with ERRNO" when ERRNO is given, else "succeeded, returned 0"
+ * without the syscall running.  It exits 0 once the notify fd reports that
+ * the filtered processes are gone (POLLHUP), 1 on errors, and 2 if all this
+ * takes more than 30 seconds.  Messages go to stderr.  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TIMEOUT_MS 30000
+#define MAX_STATE (1024 * 1024)
+
+static const char *socket_path;
+static struct timespec start;
+
+static void
+cleanup_socket (void)
+{
+  if (socket_path)
+    unlink (socket_path);
+}
+
+static void __attribute__ ((noreturn, format (printf, 2, 3))) die (int status, const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs ("seccomp-listener: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputc ('\n', stderr);
+  exit (status);
+}
+
+/* Milliseconds left before the 30 s deadline; dies when none are.  */
+static int
+time_left (void)
+{
+  struct timespec now;
+  long long spent;
+
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  spent = (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
+  if (spent >= TIMEOUT_MS)
+    die (2, "timed out after %d s", TIMEOUT_MS / 1000);
+  return (int)(TIMEOUT_MS - spent);
+}
+
+/* Waits for EVENTS on FD until the deadline; returns revents.  */
+static short
+wait_for (int fd, short events)
+{
+  struct pollfd pfd = { .fd = fd, .events = events };
+  int n;
+
+  for (;;)
+    {
+      n = poll (&pfd, 1, time_left ());
+      if (n > 0)
+        return pfd.revents;
+      if (n < 0 && errno != EINTR)
+        die (1, "poll: %s", strerror (errno));
+    }
+}
+
+static int
+listen_on (const char *path)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  char tmp[sizeof (addr.sun_path)];
+  int fd;
+
+  if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int)sizeof (tmp))
+    die (1, "%s: path too long", path);
+  strcpy (addr.sun_path, tmp);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    die (1, "socket: %s", strerror (errno));
+  unlink (tmp);
+  if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
+    die (1, "bind %s: %s", tmp, strerror (errno));
+  chmod (tmp, 0777);
+  if (listen (fd, 1) < 0)
+    die (1, "listen: %s", strerror (errno));
+  /* Only now does SOCKET_PATH exist: a test may wait for the file.  */
+  if (rename (tmp, path) < 0)
+    die (1, "rename %s to %s: %s", tmp, path, strerror (errno));
+  socket_path = path;
+  atexit (cleanup_socket);
+  return fd;
+}
+
+static void
+write_file (const char *path, const char *buf, size_t len)
+{
+  char tmp[PATH_MAX];
+  size_t done = 0;
+  ssize_t n;
+  int fd;
+
+  if (snprintf (tmp, sizeof (tmp), "%s.tmp", path) >= (int)sizeof (tmp))
+    die (1, "%s: path too long", path);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    die (1, "open %s: %s", tmp, strerror (errno));
+  while (done < len)
+    {
+      n = write (fd, buf + done, len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        die (1, "write %s: %s", tmp, strerror (errno));
+      done += n;
+    }
+  if (close (fd) < 0 || rename (tmp, path) < 0)
+    die (1, "write %s: %s", path, strerror (errno));
+}
+
+/* Accepts one connection; returns the fd that came with it and the
+   payload (read until EOF) in *state.  */
+static int
+receive_state (int listen_fd, char **state, size_t *len)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * 4)];
+    struct cmsghdr align;
+  } control;
+  struct msghdr mh = { 0 };
+  struct cmsghdr *cmsg;
+  struct iovec iov;
+  char *buf;
+  size_t used = 0;
+  ssize_t n;
+  int conn, notify_fd = -1;
+
+  wait_for (listen_fd, POLLIN);
+  conn = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (conn < 0)
+    die (1, "accept: %s", strerror (errno));
+
+  buf = calloc (1, MAX_STATE + 1);
+  if (buf == NULL)
+    die (1, "out of memory");
+  iov.iov_base = buf;
+  iov.iov_len = MAX_STATE;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  mh.msg_control = control.buf;
+  mh.msg_controllen = sizeof (control.buf);
+  wait_for (conn, POLLIN);
+  do
+    n = recvmsg (conn, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    die (1, "recvmsg: %s", strerror (errno));
+  used = n;
+  for (cmsg = CMSG_FIRSTHDR (&mh); cmsg != NULL; cmsg = CMSG_NXTHDR (&mh, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS
+        && cmsg->cmsg_len >= CMSG_LEN (sizeof (int)))
+      memcpy (&notify_fd, CMSG_DATA (cmsg), sizeof (int));
+  if (notify_fd < 0)
+    die (1, "the runtime sent no file descriptor");
+
+  /* The rest of the payload, if the stream split it.  */
+  while (n > 0 && used < MAX_STATE)
+    {
+      wait_for (conn, POLLIN);
+      n = read (conn, buf + used, MAX_STATE - used);
+      if (n < 0 && errno == EINTR)
+        n = 1;
+      else if (n < 0)
+        die (1, "read: %s", strerror (errno));
+      else
+        used += n;
+    }
+  close (conn);
+  *state = buf;
+  *len = used;
+  return notify_fd;
+}
+
+static void
+log_syscall (const char *log_path, const char *name)
+{
+  char line[256];
+  int fd, len;
+
+  len = snprintf (line, sizeof (line), "%s\n", name);
+  fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    die (1, "open %s: %s", log_path, strerror (errno));
+  if (write (fd, line, len) != len)
+    die (1, "write %s: %s", log_path, strerror (errno));
+  close (fd);
+}
+
+static void
+serve_notifications (int notify_fd, const char *log_path, int answer_errno)
+{
+  struct seccomp_notif *req = NULL;
+  struct seccomp_notif_resp *resp = NULL;
+  int rc;
+
+  rc = seccomp_notify_alloc (&req, &resp);
+  if (rc < 0)
+    die (1, "seccomp_notify_alloc: %s", strerror (-rc));
+  for (;;)
+    {
+      short revents = wait_for (notify_fd, POLLIN);
+      char *name;
+
+      if (!(revents & POLLIN))
+        {
+          if (revents & (POLLHUP | POLLERR | POLLNVAL))
+            break;
+          continue;
+        }
+      memset (req, 0, sizeof (*req));
+      rc = seccomp_notify_receive (notify_fd, req);
+      if (rc < 0)
+        {
+          /* The target died between poll and receive.  */
+          if (rc == -ENOENT || rc == -EINTR)
+            continue;
+          die (1, "seccomp_notify_receive: %s", strerror (-rc));
+        }
+      name = seccomp_syscall_resolve_num_arch (req->data.arch, req->data.nr);
+      if (name != NULL)
+        log_syscall (log_path, name);
+      else
+        {
+          char num[32];
+          snprintf (num, sizeof (num), "%d", req->data.nr);
+          log_syscall (log_path, num);
+        }
+      free (name);
+
+      memset (resp, 0, sizeof (*resp));
+      resp->id = req->id;
+      resp->val = 0;
+      resp->error = answer_errno ? -answer_errno : 0;
+      resp->flags = 0;
+      rc = seccomp_notify_respond (notify_fd, resp);
+      if (rc < 0 && rc != -ENOENT)
+        die (1, "seccomp_notify_respond: %s", strerror (-rc));
+    }
+  seccomp_notify_free (req, resp);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *out_path;
+  char *state = NULL, *log_path = NULL, *end = NULL;
+  size_t len = 0;
+  int listen_fd, notify_fd, answer_errno = 0;
+
+  if (argc < 3 || argc > 4)
+    {
+      fprintf (stderr, "usage: %s SOCKET_PATH OUTFILE [ERRNO]\n", argv[0]);
+      return 1;
+    }
+  out_path = argv[2];
+  if (argc == 4)
+    {
+      long v = strtol (argv[3], &end, 10);
+      if (end == argv[3] || *end != '\0' || v < 0 || v > 4095)
+        die (1, "ERRNO: expected a number from 0 to 4095, got \"%s\"", argv[3]);
+      answer_errno = (int)v;
+    }
+  if (asprintf (&log_path, "%s.log", out_path) < 0)
+    die (1, "out of memory");
+  clock_gettime (CLOCK_MONOTONIC, &start);
+
+  listen_fd = listen_on (argv[1]);
+  notify_fd = receive_state (listen_fd, &state, &len);
+  close (listen_fd);
+  cleanup_socket ();
+  socket_path = NULL;
+  write_file (out_path, state, len);
+  serve_notifications (notify_fd, log_path, answer_errno);
+  close (notify_fd);
+  free (state);
+  free (log_path);
+  return 0;
+}
