@@ -234,7 +234,7 @@ parse_action (yajl_val action_v, const char *action_path, yajl_val errno_v, cons
               uint32_t *out, mk_error **err)
 {
   const struct action_name *a = NULL;
-  const char *name;
+  const char *name = NULL;
   uint64_t errno_ret = EPERM;
   size_t i;
 
@@ -274,7 +274,7 @@ parse_architectures (struct mk_seccomp *s, yajl_val v, const char *where, mk_err
     {
       _cleanup_free_ char *path = xasprintf ("%s.architectures[%zu]", where, i);
       const struct arch_name *a = NULL;
-      const char *name;
+      const char *name = NULL;
       int rc;
 
       if (get_string (v->u.array.values[i], path, &name, err) < 0)
@@ -304,7 +304,7 @@ parse_flags (struct mk_seccomp *s, yajl_val v, const char *where, mk_error **err
     {
       _cleanup_free_ char *path = xasprintf ("%s.flags[%zu]", where, i);
       const struct flag_name *f = NULL;
-      const char *name;
+      const char *name = NULL;
       int rc;
 
       if (get_string (v->u.array.values[i], path, &name, err) < 0)
@@ -334,7 +334,7 @@ parse_arg (yajl_val v, const char *path, struct scmp_arg_cmp *out, mk_error **er
   _cleanup_free_ char *op_path = xasprintf ("%s.op", path);
   uint64_t index, value, value_two = 0;
   yajl_val value_two_v;
-  const char *op;
+  const char *op = NULL;
   size_t i;
 
   if (!YAJL_IS_OBJECT (v))
@@ -490,7 +490,7 @@ parse_listener (struct mk_seccomp *s, yajl_val node, const char *where, mk_error
   _cleanup_free_ char *path_path = xasprintf ("%s.listenerPath", where);
   _cleanup_free_ char *metadata_path = xasprintf ("%s.listenerMetadata", where);
   yajl_val v;
-  const char *str;
+  const char *str = NULL;
 
   v = get_field (node, "listenerPath");
   if (v != NULL)
@@ -661,7 +661,7 @@ container_process_state (const struct mk_seccomp *s, pid_t pid, const char *stat
   _cleanup_yajl_tree_ yajl_val state = NULL;
   const unsigned char *buf;
   char errbuf[256] = "";
-  size_t len;
+  size_t len = 0;
   bool ok;
 
   state = yajl_tree_parse (state_json, errbuf, sizeof (errbuf));
@@ -708,7 +708,7 @@ mk_seccomp_send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid,
   struct msghdr mh = { 0 };
   struct cmsghdr *cmsg;
   struct iovec iov;
-  size_t len, sent = 0;
+  size_t len = 0, sent = 0;
   ssize_t n;
 
   if (s == NULL || s->listener_path == NULL)

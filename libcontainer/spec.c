@@ -146,7 +146,8 @@ parse_kv (yajl_val node, const char *where, struct mk_kv **out, size_t *n, mk_er
   *out = xmalloc0 (node->u.object.len * sizeof (struct mk_kv));
   for (size_t i = 0; i < node->u.object.len; i++)
     {
-      _cleanup_free_ char *w = xasprintf ("%s.%s", where, node->u.object.keys[i]);
+      char w[512];
+      snprintf (w, sizeof (w), "%s.%s", where, node->u.object.keys[i]);
       (*out)[i].key = xstrdup (node->u.object.keys[i]);
       *n = i + 1;
       if (mk_json_string (node->u.object.values[i], w, &(*out)[i].value, err) < 0)
@@ -240,10 +241,14 @@ parse_idmaps (yajl_val node, const char *where, struct mk_idmap **out, size_t *n
   for (size_t i = 0; i < node->u.array.len; i++)
     {
       yajl_val m = node->u.array.values[i];
-      _cleanup_free_ char *w = xasprintf ("%s[%zu]", where, i);
-      _cleanup_free_ char *w1 = xasprintf ("%s.containerID", w);
-      _cleanup_free_ char *w2 = xasprintf ("%s.hostID", w);
-      _cleanup_free_ char *w3 = xasprintf ("%s.size", w);
+      char w[512];
+      snprintf (w, sizeof (w), "%s[%zu]", where, i);
+      char w1[512];
+      snprintf (w1, sizeof (w1), "%s.containerID", w);
+      char w2[512];
+      snprintf (w2, sizeof (w2), "%s.hostID", w);
+      char w3[512];
+      snprintf (w3, sizeof (w3), "%s.size", w);
       if (expect_object (m, w, err) < 0 || m == NULL)
         return mk_error_set (err, 0, "%s: expected an object", w);
       if (json_u32 (mk_json_get (m, "containerID"), w1, &(*out)[i].container_id, err) < 0
@@ -332,13 +337,13 @@ parse_mounts (yajl_val node, struct mk_spec *spec, mk_error **err)
       yajl_val mn = node->u.array.values[i], v;
       struct mk_mount *m = &spec->mounts[i];
       char where[64];
-      _cleanup_free_ char *w = NULL;
+      char w[512] = "";
 
       spec->n_mounts = i + 1;
       snprintf (where, sizeof (where), "mounts[%zu]", i);
       if (!YAJL_IS_OBJECT (mn))
         return mk_error_set (err, 0, "%s: expected an object", where);
-      w = xasprintf ("%s.destination", where);
+      snprintf (w, sizeof (w), "%s.destination", where);
       v = mk_json_get (mn, "destination");
       if (v == NULL)
         return mk_error_set (err, 0, "%s: missing", w);
@@ -346,27 +351,22 @@ parse_mounts (yajl_val node, struct mk_spec *spec, mk_error **err)
         return -1;
       if (m->destination[0] != '/')
         return mk_error_set (err, 0, "%s: `%s` is not an absolute path", w, m->destination);
-      free (w);
-      w = xasprintf ("%s.type", where);
+      snprintf (w, sizeof (w), "%s.type", where);
       if ((v = mk_json_get (mn, "type")) && mk_json_string (v, w, &m->type, err) < 0)
         return -1;
-      free (w);
-      w = xasprintf ("%s.source", where);
+      snprintf (w, sizeof (w), "%s.source", where);
       if ((v = mk_json_get (mn, "source")) && mk_json_string (v, w, &m->source, err) < 0)
         return -1;
-      free (w);
-      w = xasprintf ("%s.options", where);
+      snprintf (w, sizeof (w), "%s.options", where);
       if ((v = mk_json_get (mn, "options")) && mk_json_strv (v, w, &m->options, err) < 0)
         return -1;
       if (parse_mount_options (m, w, err) < 0)
         return -1;
-      free (w);
-      w = xasprintf ("%s.uidMappings", where);
+      snprintf (w, sizeof (w), "%s.uidMappings", where);
       if (parse_idmaps (mk_json_get (mn, "uidMappings"), w, &m->uid_mappings,
                         &m->n_uid_mappings, err) < 0)
         return -1;
-      free (w);
-      w = xasprintf ("%s.gidMappings", where);
+      snprintf (w, sizeof (w), "%s.gidMappings", where);
       if (parse_idmaps (mk_json_get (mn, "gidMappings"), w, &m->gid_mappings,
                         &m->n_gid_mappings, err) < 0)
         return -1;
@@ -433,7 +433,8 @@ parse_caps (yajl_val node, const char *where, struct mk_process *p, mk_error **e
   p->has_caps = true;
   for (int k = 0; k < MK_CAP_COUNT; k++)
     {
-      _cleanup_free_ char *w = xasprintf ("%s.%s", where, capset_names[k]);
+      char w[512];
+      snprintf (w, sizeof (w), "%s.%s", where, capset_names[k]);
       _cleanup_strv_ char **names = NULL;
       yajl_val v = mk_json_get (node, capset_names[k]);
       struct mk_capset *set = &p->caps[k];
@@ -465,30 +466,28 @@ static int
 parse_user (yajl_val node, const char *where, struct mk_process *p, mk_error **err)
 {
   yajl_val v;
-  _cleanup_free_ char *w = NULL;
-  uint32_t u;
+  char w[512] = "";
+  uint32_t u = 0;
 
   if (node == NULL)
     return 0;
   if (expect_object (node, where, err) < 0)
     return -1;
-  w = xasprintf ("%s.uid", where);
+  snprintf (w, sizeof (w), "%s.uid", where);
   if ((v = mk_json_get (node, "uid")))
     {
       if (json_u32 (v, w, &u, err) < 0)
         return -1;
       p->uid = u;
     }
-  free (w);
-  w = xasprintf ("%s.gid", where);
+  snprintf (w, sizeof (w), "%s.gid", where);
   if ((v = mk_json_get (node, "gid")))
     {
       if (json_u32 (v, w, &u, err) < 0)
         return -1;
       p->gid = u;
     }
-  free (w);
-  w = xasprintf ("%s.umask", where);
+  snprintf (w, sizeof (w), "%s.umask", where);
   if ((v = mk_json_get (node, "umask")))
     {
       if (json_u32 (v, w, &u, err) < 0)
@@ -496,8 +495,7 @@ parse_user (yajl_val node, const char *where, struct mk_process *p, mk_error **e
       p->has_umask = true;
       p->umask = u & 07777;
     }
-  free (w);
-  w = xasprintf ("%s.additionalGids", where);
+  snprintf (w, sizeof (w), "%s.additionalGids", where);
   if ((v = mk_json_get (node, "additionalGids")))
     {
       if (expect_array (v, w, err) < 0)
@@ -510,8 +508,6 @@ parse_user (yajl_val node, const char *where, struct mk_process *p, mk_error **e
           p->additional_gids[p->n_additional_gids++] = u;
         }
     }
-  if (mk_json_get (node, "username"))
-    ; /* Windows only */
   return 0;
 }
 
@@ -526,10 +522,14 @@ parse_rlimits (yajl_val node, const char *where, struct mk_process *p, mk_error 
   for (size_t i = 0; i < node->u.array.len; i++)
     {
       yajl_val r = node->u.array.values[i];
-      _cleanup_free_ char *w = xasprintf ("%s[%zu]", where, i);
-      _cleanup_free_ char *wt = xasprintf ("%s.type", w);
-      _cleanup_free_ char *ws = xasprintf ("%s.soft", w);
-      _cleanup_free_ char *wh = xasprintf ("%s.hard", w);
+      char w[512];
+      snprintf (w, sizeof (w), "%s[%zu]", where, i);
+      char wt[512];
+      snprintf (wt, sizeof (wt), "%s.type", w);
+      char ws[512];
+      snprintf (ws, sizeof (ws), "%s.soft", w);
+      char wh[512];
+      snprintf (wh, sizeof (wh), "%s.hard", w);
       _cleanup_free_ char *type = NULL;
       struct mk_rlimit *rl = &p->rlimits[i];
       size_t k;
@@ -560,10 +560,11 @@ parse_scheduler (yajl_val node, const char *where, struct mk_process *p, mk_erro
 {
   yajl_val v;
   _cleanup_free_ char *policy = NULL;
-  _cleanup_free_ char *w = xasprintf ("%s.policy", where);
+  char w[512];
+      snprintf (w, sizeof (w), "%s.policy", where);
   size_t k;
-  int64_t i64;
-  uint64_t u64;
+  int64_t i64 = 0;
+  uint64_t u64 = 0;
 
   if (node == NULL)
     return 0;
@@ -581,8 +582,8 @@ parse_scheduler (yajl_val node, const char *where, struct mk_process *p, mk_erro
 #define SCHED_FIELD(key, dst, parse, tmp)                                                          \
   if ((v = mk_json_get (node, key)))                                                               \
     {                                                                                              \
-      free (w);                                                                                    \
-      w = xasprintf ("%s.%s", where, key);                                                         \
+                                                                                                   \
+      snprintf (w, sizeof (w), "%s.%s", where, key);                                               \
       if (parse (v, w, &tmp, err) < 0)                                                             \
         return -1;                                                                                 \
       dst = tmp;                                                                                   \
@@ -596,8 +597,7 @@ parse_scheduler (yajl_val node, const char *where, struct mk_process *p, mk_erro
   if ((v = mk_json_get (node, "flags")))
     {
       _cleanup_strv_ char **flags = NULL;
-      free (w);
-      w = xasprintf ("%s.flags", where);
+      snprintf (w, sizeof (w), "%s.flags", where);
       if (mk_json_strv (v, w, &flags, err) < 0)
         return -1;
       for (char **f = flags; *f; f++)
@@ -617,7 +617,8 @@ static int
 parse_io_priority (yajl_val node, const char *where, struct mk_process *p, mk_error **err)
 {
   _cleanup_free_ char *cls = NULL;
-  _cleanup_free_ char *w = xasprintf ("%s.class", where);
+  char w[512];
+      snprintf (w, sizeof (w), "%s.class", where);
   int64_t prio = 0;
   yajl_val v;
 
@@ -635,8 +636,7 @@ parse_io_priority (yajl_val node, const char *where, struct mk_process *p, mk_er
     p->io_priority_class = 3;
   else
     return mk_error_set (err, 0, "%s: unknown class `%s`", w, cls);
-  free (w);
-  w = xasprintf ("%s.priority", where);
+  snprintf (w, sizeof (w), "%s.priority", where);
   if ((v = mk_json_get (node, "priority")) && mk_json_int64 (v, w, &prio, err) < 0)
     return -1;
   if (prio < 0 || prio > 7)
@@ -651,10 +651,10 @@ mk_spec_parse_process (yajl_val node, const char *where, struct mk_process **out
 {
   struct mk_process *p = xmalloc0 (sizeof (*p));
   yajl_val v;
-  _cleanup_free_ char *w = NULL;
-  int64_t i64;
+  char w[512] = "";
+  int64_t i64 = 0;
 
-#define FIELD(name) (free (w), w = xasprintf ("%s.%s", where, name), mk_json_get (node, name))
+#define FIELD(name) (snprintf (w, sizeof (w), "%s.%s", where, name), mk_json_get (node, name))
   if (!YAJL_IS_OBJECT (node))
     {
       mk_error_set (err, 0, "%s: expected an object", where);
@@ -665,8 +665,10 @@ mk_spec_parse_process (yajl_val node, const char *where, struct mk_process **out
   if ((v = FIELD ("consoleSize")))
     {
       uint32_t h = 0, wd = 0;
-      _cleanup_free_ char *wh = xasprintf ("%s.height", w);
-      _cleanup_free_ char *ww = xasprintf ("%s.width", w);
+      char wh[512];
+      snprintf (wh, sizeof (wh), "%s.height", w);
+      char ww[512];
+      snprintf (ww, sizeof (ww), "%s.width", w);
       if (expect_object (v, w, err) < 0 || json_u32 (mk_json_get (v, "height"), wh, &h, err) < 0
           || json_u32 (mk_json_get (v, "width"), ww, &wd, err) < 0)
         goto fail;
@@ -778,7 +780,8 @@ parse_hooks (yajl_val node, struct mk_spec *spec, mk_error **err)
   for (int k = 0; k < MK_HOOK_COUNT; k++)
     {
       yajl_val list = mk_json_get (node, hook_names[k]);
-      _cleanup_free_ char *where = xasprintf ("hooks.%s", hook_names[k]);
+      char where[512];
+      snprintf (where, sizeof (where), "hooks.%s", hook_names[k]);
       if (list == NULL)
         continue;
       if (expect_array (list, where, err) < 0)
@@ -788,29 +791,27 @@ parse_hooks (yajl_val node, struct mk_spec *spec, mk_error **err)
         {
           yajl_val h = list->u.array.values[i], v;
           struct mk_hook *hook = &spec->hooks[k].list[i];
-          _cleanup_free_ char *w = xasprintf ("%s[%zu]", where, i);
-          _cleanup_free_ char *wf = NULL;
+          char w[512];
+      snprintf (w, sizeof (w), "%s[%zu]", where, i);
+          char wf[512];
           spec->hooks[k].n = i + 1;
           if (!YAJL_IS_OBJECT (h))
             return mk_error_set (err, 0, "%s: expected an object", w);
-          wf = xasprintf ("%s.path", w);
+          snprintf (wf, sizeof (wf), "%s.path", w);
           if (mk_json_string (mk_json_get (h, "path"), wf, &hook->path, err) < 0)
             return -1;
           if (hook->path[0] != '/')
             return mk_error_set (err, 0, "%s: `%s` is not an absolute path", wf, hook->path);
-          free (wf);
-          wf = xasprintf ("%s.args", w);
+          snprintf (wf, sizeof (wf), "%s.args", w);
           if ((v = mk_json_get (h, "args")) && mk_json_strv (v, wf, &hook->args, err) < 0)
             return -1;
-          free (wf);
-          wf = xasprintf ("%s.env", w);
+          snprintf (wf, sizeof (wf), "%s.env", w);
           if ((v = mk_json_get (h, "env")) && mk_json_strv (v, wf, &hook->env, err) < 0)
             return -1;
-          free (wf);
-          wf = xasprintf ("%s.timeout", w);
+          snprintf (wf, sizeof (wf), "%s.timeout", w);
           if ((v = mk_json_get (h, "timeout")))
             {
-              int64_t t;
+              int64_t t = 0;
               if (mk_json_int64 (v, wf, &t, err) < 0)
                 return -1;
               if (t <= 0)
@@ -863,8 +864,10 @@ parse_namespaces (yajl_val node, struct mk_spec *spec, mk_error **err)
   for (size_t i = 0; i < node->u.array.len; i++)
     {
       yajl_val ns = node->u.array.values[i], v;
-      _cleanup_free_ char *w = xasprintf ("linux.namespaces[%zu]", i);
-      _cleanup_free_ char *wt = xasprintf ("%s.type", w);
+      char w[512];
+      snprintf (w, sizeof (w), "linux.namespaces[%zu]", i);
+      char wt[512];
+      snprintf (wt, sizeof (wt), "%s.type", w);
       _cleanup_free_ char *type = NULL;
       size_t k;
       if (!YAJL_IS_OBJECT (ns))
@@ -883,7 +886,8 @@ parse_namespaces (yajl_val node, struct mk_spec *spec, mk_error **err)
       spec->n_namespaces = i + 1;
       if ((v = mk_json_get (ns, "path")))
         {
-          _cleanup_free_ char *wp = xasprintf ("%s.path", w);
+          char wp[512];
+      snprintf (wp, sizeof (wp), "%s.path", w);
           if (mk_json_string (v, wp, &spec->namespaces[i].path, err) < 0)
             return -1;
           if (spec->namespaces[i].path[0] == '\0')
@@ -911,21 +915,21 @@ parse_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
     {
       yajl_val d = node->u.array.values[i], v;
       struct mk_device *dev = &spec->devices[i];
-      _cleanup_free_ char *w = xasprintf ("linux.devices[%zu]", i);
-      _cleanup_free_ char *wf = NULL;
+      char w[512];
+      snprintf (w, sizeof (w), "linux.devices[%zu]", i);
+      char wf[512];
       _cleanup_free_ char *type = NULL;
-      uint32_t u;
+      uint32_t u = 0;
 
       spec->n_devices = i + 1;
       if (!YAJL_IS_OBJECT (d))
         return mk_error_set (err, 0, "%s: expected an object", w);
-      wf = xasprintf ("%s.path", w);
+      snprintf (wf, sizeof (wf), "%s.path", w);
       if (mk_json_string (mk_json_get (d, "path"), wf, &dev->path, err) < 0)
         return -1;
       if (dev->path[0] != '/')
         return mk_error_set (err, 0, "%s: `%s` is not an absolute path", wf, dev->path);
-      free (wf);
-      wf = xasprintf ("%s.type", w);
+      snprintf (wf, sizeof (wf), "%s.type", w);
       if (mk_json_string (mk_json_get (d, "type"), wf, &type, err) < 0)
         return -1;
       if (strlen (type) != 1 || strchr ("cubp", type[0]) == NULL)
@@ -933,17 +937,14 @@ parse_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
       dev->type = type[0];
       if (dev->type != 'p')
         {
-          free (wf);
-          wf = xasprintf ("%s.major", w);
+          snprintf (wf, sizeof (wf), "%s.major", w);
           if (mk_json_int64 (mk_json_get (d, "major"), wf, &dev->major, err) < 0)
             return -1;
-          free (wf);
-          wf = xasprintf ("%s.minor", w);
+          snprintf (wf, sizeof (wf), "%s.minor", w);
           if (mk_json_int64 (mk_json_get (d, "minor"), wf, &dev->minor, err) < 0)
             return -1;
         }
-      free (wf);
-      wf = xasprintf ("%s.fileMode", w);
+      snprintf (wf, sizeof (wf), "%s.fileMode", w);
       if ((v = mk_json_get (d, "fileMode")))
         {
           if (json_u32 (v, wf, &u, err) < 0)
@@ -951,8 +952,7 @@ parse_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
           dev->file_mode = u & 07777;
           dev->has_file_mode = true;
         }
-      free (wf);
-      wf = xasprintf ("%s.uid", w);
+      snprintf (wf, sizeof (wf), "%s.uid", w);
       if ((v = mk_json_get (d, "uid")))
         {
           if (json_u32 (v, wf, &u, err) < 0)
@@ -960,8 +960,7 @@ parse_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
           dev->uid = u;
           dev->has_uid = true;
         }
-      free (wf);
-      wf = xasprintf ("%s.gid", w);
+      snprintf (wf, sizeof (wf), "%s.gid", w);
       if ((v = mk_json_get (d, "gid")))
         {
           if (json_u32 (v, wf, &u, err) < 0)
@@ -986,7 +985,8 @@ parse_time_offsets (yajl_val node, struct mk_spec *spec, mk_error **err)
       const char *k = node->u.object.keys[i];
       yajl_val o = node->u.object.values[i], v;
       struct mk_time_offset *t = &spec->time_offsets[spec->n_time_offsets++];
-      _cleanup_free_ char *w = xasprintf ("linux.timeOffsets.%s", k);
+      char w[512];
+      snprintf (w, sizeof (w), "linux.timeOffsets.%s", k);
       if (strcmp (k, "monotonic") == 0)
         t->clock = CLOCK_MONOTONIC;
       else if (strcmp (k, "boottime") == 0)
@@ -997,13 +997,15 @@ parse_time_offsets (yajl_val node, struct mk_spec *spec, mk_error **err)
         return mk_error_set (err, 0, "%s: expected an object", w);
       if ((v = mk_json_get (o, "secs")))
         {
-          _cleanup_free_ char *ws = xasprintf ("%s.secs", w);
+          char ws[512];
+      snprintf (ws, sizeof (ws), "%s.secs", w);
           if (mk_json_int64 (v, ws, &t->secs, err) < 0)
             return -1;
         }
       if ((v = mk_json_get (o, "nanosecs")))
         {
-          _cleanup_free_ char *wn = xasprintf ("%s.nanosecs", w);
+          char wn[512];
+      snprintf (wn, sizeof (wn), "%s.nanosecs", w);
           if (json_u32 (v, wn, &t->nanosecs, err) < 0)
             return -1;
         }
@@ -1172,7 +1174,8 @@ fail:
 int
 mk_spec_load (const char *bundle, struct mk_spec **out, mk_error **err)
 {
-  _cleanup_free_ char *path = xasprintf ("%s/config.json", bundle);
+  char path[512];
+      snprintf (path, sizeof (path), "%s/config.json", bundle);
   _cleanup_free_ char *json = NULL;
 
   if (mk_read_file_at (AT_FDCWD, path, &json, NULL, err) < 0)

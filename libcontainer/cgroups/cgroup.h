@@ -89,4 +89,8 @@ int mk_cgroup_oom_kill_count (const struct mk_cgroup *cg, uint64_t *count, mk_er
 
 void mk_cgroup_free (struct mk_cgroup *cg);
 
+/* The file that says whether the cgroup is frozen (v1 freezer.state, v2
+   cgroup.freeze), malloc'ed; NULL when there is no freezer.  */
+char *mk_cgroup_freezer_file (const struct mk_cgroup *cg);
+
 #endif

@@ -962,3 +962,15 @@ mk_cgroup_stats_json (const struct mk_cgroup *cg, char **json, mk_error **err)
   (void) err;
   return 0;
 }
+
+char *
+mk_cgroup_freezer_file (const struct mk_cgroup *cg)
+{
+  const struct mk_cg_dir *d = mk_cg_dir_for (cg, "freezer");
+  if (d && !d->hier->v2)
+    return xasprintf ("%s/freezer.state", d->dir);
+  d = mk_cg_v2_dir (cg);
+  if (d && cg->mode == MK_CGROUP_V2)
+    return xasprintf ("%s/cgroup.freeze", d->dir);
+  return NULL;
+}

@@ -1,0 +1,45 @@
+/* exe.c: see exe.h.  */
+#include "config.h"
+
+#include "exe.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+int
+mk_exe_ensure_sealed (char **argv, char **envp)
+{
+  _cleanup_close_ int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int mem = -1;
+  struct stat st;
+  off_t off = 0;
+  int seals;
+
+  if (self < 0)
+    return -1;
+  seals = fcntl (self, F_GET_SEALS);
+  if (seals >= 0 && (seals & SEALS) == SEALS)
+    return 0;
+  if (fstat (self, &st) < 0)
+    return -1;
+  mem = memfd_create ("mkrun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mem < 0)
+    return -1;
+  while (off < st.st_size)
+    {
+      ssize_t n = sendfile (mem, self, &off, st.st_size - off);
+      if (n <= 0)
+        return -1;
+    }
+  if (fcntl (mem, F_ADD_SEALS, SEALS) < 0)
+    return -1;
+  syscall (SYS_execveat, mem, "", argv, envp, AT_EMPTY_PATH);
+  return -1;
+}

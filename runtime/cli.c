@@ -1,0 +1,81 @@
+/* cli.c: see cli.h.  */
+#include "config.h"
+
+#include "cli.h"
+#include "utils.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+
+static void
+log_line (const struct mk_global *g, const char *level, const char *msg)
+{
+  FILE *f;
+  char ts[64];
+  struct timespec now;
+  struct tm tm;
+
+  if (g->log == NULL)
+    return;
+  f = fopen (g->log, "ae");
+  if (f == NULL)
+    return;
+  clock_gettime (CLOCK_REALTIME, &now);
+  gmtime_r (&now.tv_sec, &tm);
+  strftime (ts, sizeof (ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (g->log_json)
+    {
+      yajl_gen gen = yajl_gen_alloc (NULL);
+      const unsigned char *buf;
+      size_t len;
+      yajl_gen_map_open (gen);
+      yajl_gen_string (gen, (const unsigned char *) "level", 5);
+      yajl_gen_string (gen, (const unsigned char *) level, strlen (level));
+      yajl_gen_string (gen, (const unsigned char *) "msg", 3);
+      yajl_gen_string (gen, (const unsigned char *) msg, strlen (msg));
+      yajl_gen_string (gen, (const unsigned char *) "time", 4);
+      yajl_gen_string (gen, (const unsigned char *) ts, strlen (ts));
+      yajl_gen_map_close (gen);
+      yajl_gen_get_buf (gen, &buf, &len);
+      fprintf (f, "%.*s\n", (int) len, buf);
+      yajl_gen_free (gen);
+    }
+  else
+    fprintf (f, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level, msg);
+  fclose (f);
+}
+
+int
+mk_cli_fail (const struct mk_global *g, const char *id, mk_error *err)
+{
+  _cleanup_free_ char *line = NULL;
+  const char *msg = err && err->msg ? err->msg : "failed";
+  if (id && *id)
+    line = xasprintf ("%s %s: %s", g->command, id, msg);
+  else
+    line = xasprintf ("%s: %s", g->command, msg);
+  fprintf (stderr, "mkrun: %s\n", line);
+  log_line (g, "error", line);
+  mk_error_free (err);
+  return 1;
+}
+
+int
+mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
+{
+  va_list ap;
+  char *msg = NULL;
+  _cleanup_free_ char *line = NULL;
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    msg = NULL;
+  va_end (ap);
+  line = xasprintf ("%s: %s", g->command, msg ? msg : "bad usage");
+  fprintf (stderr, "mkrun: %s (see `mkrun %s --help`)\n", line, g->command);
+  log_line (g, "error", line);
+  free (msg);
+  return 1;
+}

@@ -1,0 +1,38 @@
+/* cli.h: what every command of the mkrun CLI shares: the global options,
+ * the one-line error report (stderr and --log), and the command table.
+ * Commands parse their flags and call libcontainer; nothing else.  */
+#ifndef MK_CLI_H
+#define MK_CLI_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+struct mk_global
+{
+  const char *root;
+  const char *log;
+  bool log_json;
+  bool debug;
+  bool systemd_cgroup;
+  const char *command; /* for messages */
+};
+
+/* Prints "mkrun: CMD ID: MESSAGE" to stderr and the log; frees err; returns 1. */
+int mk_cli_fail (const struct mk_global *g, const char *id, mk_error *err);
+/* A usage error: "mkrun: CMD: MESSAGE" + a hint; returns 1.  */
+int mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+#define CMD(name) int mk_cmd_##name (struct mk_global *g, int argc, char **argv)
+CMD (create);
+CMD (start);
+CMD (state);
+CMD (kill);
+CMD (delete);
+CMD (run);
+CMD (list);
+CMD (spec);
+CMD (features);
+
+#endif

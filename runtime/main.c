@@ -1,0 +1,136 @@
+/* main.c: mkrun's entry: global options (runc's spelling), then one command. */
+#include "config.h"
+
+#include "cli.h"
+#include "exe.h"
+#include "utils.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+extern char **environ;
+
+static const struct
+{
+  const char *name;
+  int (*fn) (struct mk_global *, int, char **);
+  bool enters_container; /* runs from a sealed copy: see exe.h */
+  const char *summary;
+} commands[] = {
+  { "create", mk_cmd_create, true, "create a container from a bundle" },
+  { "start", mk_cmd_start, false, "run the process of a created container" },
+  { "state", mk_cmd_state, false, "print the state of a container" },
+  { "kill", mk_cmd_kill, false, "send a signal to a container's init (or all its processes)" },
+  { "delete", mk_cmd_delete, false, "delete a container and what it holds" },
+  { "run", mk_cmd_run, true, "create and start a container" },
+  { "list", mk_cmd_list, false, "list the containers" },
+  { "spec", mk_cmd_spec, false, "write a default config.json" },
+  { "features", mk_cmd_features, false, "print the runtime's features document" },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: mkrun [GLOBAL OPTIONS] COMMAND [OPTIONS] ...\n\n"
+                "An OCI runtime (runtime-spec 1.2), a drop-in for runc and crun.\n\n"
+                "Commands:\n");
+  for (size_t i = 0; i < MK_ARRAY_SIZE (commands); i++)
+    if (commands[i].summary)
+      fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nGlobal options:\n"
+                "  --root DIR            state directory (default /run/mkrun)\n"
+                "  --log FILE            also write errors to FILE\n"
+                "  --log-format FORMAT   text or json\n"
+                "  --debug               verbose log\n"
+                "  --systemd-cgroup      place cgroups through systemd (needs systemd)\n"
+                "  -v, --version         print the version\n"
+                "  -h, --help            this help\n\n"
+                "`mkrun COMMAND --help` describes each command.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  struct mk_global g = { .root = "/run/mkrun" };
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, 'r' },
+    { "log", required_argument, NULL, 'l' },
+    { "log-format", required_argument, NULL, 'f' },
+    { "debug", no_argument, NULL, 'd' },
+    { "systemd-cgroup", no_argument, NULL, 's' },
+    { "criu", required_argument, NULL, 'c' },
+    { "rootless", required_argument, NULL, 'R' },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  g.command = "mkrun";
+  while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'r':
+        g.root = optarg;
+        break;
+      case 'l':
+        g.log = optarg;
+        break;
+      case 'f':
+        if (strcmp (optarg, "json") == 0)
+          g.log_json = true;
+        else if (strcmp (optarg, "text") != 0)
+          return mk_cli_usage_error (&g, "--log-format: expected text or json, not `%s`", optarg);
+        break;
+      case 'd':
+        g.debug = true;
+        break;
+      case 's':
+        g.systemd_cgroup = true;
+        break;
+      case 'c':
+      case 'R':
+        break; /* accepted for runc compatibility */
+      case 'v':
+        printf ("mkrun version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+        return 0;
+      case 'h':
+        usage (stdout);
+        return 0;
+      default:
+        usage (stderr);
+        return 1;
+      }
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+  for (size_t i = 0; i < MK_ARRAY_SIZE (commands); i++)
+    if (strcmp (argv[optind], commands[i].name) == 0 && commands[i].fn)
+      {
+        int cargc = argc - optind;
+        char **cargv = argv + optind;
+        g.command = commands[i].name;
+        if (commands[i].enters_container)
+          {
+            bool help = false;
+            for (int k = 1; k < cargc; k++)
+              if (strcmp (cargv[k], "--help") == 0 || strcmp (cargv[k], "-h") == 0)
+                help = true;
+            if (!help && mk_exe_ensure_sealed (argv, environ) < 0)
+              {
+                mk_error *e = NULL;
+                mk_error_set (&e, errno, "run from a sealed copy of mkrun (CVE-2019-5736)");
+                return mk_cli_fail (&g, NULL, e);
+              }
+          }
+        optind = 0;
+        return commands[i].fn (&g, cargc, cargv);
+      }
+  g.command = argv[optind];
+  fprintf (stderr, "mkrun: unknown command `%s` (see `mkrun --help`)\n", argv[optind]);
+  return 1;
+}
