@@ -318,6 +318,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   a.bundle = c->bundle;
   a.id = o->id;
   a.sync_fd = sv[1];
+  a.state_dirfd = c->dirfd;
   a.fifo_fd = fifo_fd;
   a.console_fd = console_child;
   a.no_pivot = o->no_pivot;

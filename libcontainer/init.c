@@ -170,6 +170,10 @@ mk_init_run (struct mk_init_args *a)
   int notify_fd = -1;
   bool seccomp_loaded = false;
 
+  /* The state dir's flock is shared with this copy of its fd: let go of it
+     so `state`, `list` and `start` can take it while we wait.  */
+  if (a->state_dirfd >= 0)
+    close (a->state_dirfd);
   /* Everything the caller did not ask to pass on is closed at exec.  */
   syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   prctl (PR_SET_PDEATHSIG, SIGKILL);

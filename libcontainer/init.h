@@ -18,6 +18,7 @@ struct mk_init_args
   const char *id;
   pid_t host_pid;     /* the init's pid as the host sees it, for hooks */
   int sync_fd;        /* the init's end of the socketpair */
+  int state_dirfd;    /* the runtime's locked state dir: closed first thing */
   int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK; -1 for run */
   int console_fd;     /* connected --console-socket, or -1 */
   bool no_pivot;
