@@ -4,13 +4,17 @@
 #
 # Variables: MKRUN (default the one just built), BENCH_ROUNDS (default 40).
 
-noinst_PROGRAMS += bench/lifecycle-timer
+# Built on demand by "make bench" (bench/lifecycle compiles it itself if absent).
+EXTRA_PROGRAMS = bench/lifecycle-timer
 bench_lifecycle_timer_SOURCES = bench/lifecycle-timer.c
-
-BENCH_ROUNDS ?= 40
 
 .PHONY: bench
 bench: bench/lifecycle-timer$(EXEEXT) $(bin_PROGRAMS)
-	MKRUN="$(or $(MKRUN),$(abs_top_builddir)/mkrun)" \
+	MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" \
 	TIMER="$(abs_top_builddir)/bench/lifecycle-timer$(EXEEXT)" \
-	ROUNDS="$(BENCH_ROUNDS)" $(top_srcdir)/bench/lifecycle
+	ROUNDS="$${BENCH_ROUNDS:-40}" $(top_srcdir)/bench/lifecycle
+
+clean-local: clean-mkrun-bench
+.PHONY: clean-mkrun-bench
+clean-mkrun-bench:
+	rm -f bench/lifecycle-timer$(EXEEXT)
