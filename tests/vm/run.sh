@@ -13,6 +13,8 @@
 #   VM_TIMEOUT   seconds before the VM is killed (default 1500).
 #   VM_MEM       guest memory in MiB (default 2048); VM_SMP (default 2).
 #   VM_VERBOSE=1 stream the guest console to stderr.
+#   VM_CPU       QEMU -cpu model (default max); VM_BATS_FLAGS extra bats flags
+#                in the guest (e.g. "--timing").
 #   BATS_TEST_TIMEOUT  per-test timeout inside the VM (default 300).
 #
 # Output: the TAP stream of the tests (test names prefixed with "[cgroupv2-vm]")
@@ -228,6 +230,7 @@ echo mkrun-vm >"$STAGE/etc/hostname"
 	printf '%q ' "${FILTER[@]}"
 	printf ')\n'
 	printf 'BATS_TEST_TIMEOUT=%q\n' "${BATS_TEST_TIMEOUT:-300}"
+	printf 'BATS_FLAGS=(%s)\n' "${VM_BATS_FLAGS:-}"
 } >"$STAGE/src/vm-params.sh"
 
 cp "$HERE/init" "$STAGE/init"
@@ -252,7 +255,7 @@ fi
 
 log "booting (qemu tcg, ${VM_SMP} cpus, ${VM_MEM} MiB, timeout ${VM_TIMEOUT}s): ${VM_FILES[*]}"
 timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$VM_SMP" -m "$VM_MEM" \
+	-accel tcg -cpu "${VM_CPU:-max}" -smp "$VM_SMP" -m "$VM_MEM" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$INITRD" \
 	-append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 hugepagesz=2M hugepages=16 tsc=reliable" \
