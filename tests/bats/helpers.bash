@@ -10,7 +10,7 @@
 #
 #   @test "run hello" {
 #       update_config '.process.args = ["echo", "hello"]'
-#       run mkrun run test_hello          # or: mkrun run test_hello (runc style)
+#       run mkrun run test_hello
 #       [ "$status" -eq 0 ]
 #       [[ "$output" == *hello* ]]
 #   }
@@ -31,38 +31,20 @@ BUSYBOX="${BUSYBOX:-/bin/busybox}"
 # Per-test state directory (--root).  This file is sourced once per test.
 _HELPERS_TMP="${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}"
 ROOT=$(mktemp -d "$_HELPERS_TMP/mkrun-root.XXXXXX")
+export ROOT
 
-# BASH_SUBSHELL at the level tests run at (used by mkrun() below).
-_MKRUN_SUBSHELL_BASE=$BASH_SUBSHELL
-
-# The raw runtime call: prints the runtime's output, returns its status.
+# The raw runtime call (runc's helpers name).
 function __mkrun() {
 	"$MKRUN" ${MKRUN_GLOBAL_OPTS:-} --root "$ROOT" "$@"
 }
 
-# mkrun ARGS...: runs "$MKRUN --root $ROOT ARGS...".
-#
-# Works both ways:
-#   run mkrun state foo     -> bats' run sets $status/$output (plain wrapper)
-#   x=$(mkrun state foo)    -> plain wrapper (output on stdout, its status)
-#   mkrun state foo         -> runc style: sets $status, $output and $lines
-#                              itself, logs the call to stderr (shown when the
-#                              test fails) and returns 0: check $status.
+# mkrun ARGS...: "$MKRUN --root $ROOT ARGS...", its output and its status.
+# Use it with bats' run ("run mkrun state c1"; then $status, $output), in a
+# pipe ("mkrun state c1 | jq -r .pid") or plainly ("mkrun delete c1", which
+# fails the test if it fails).  With terminal false the container inherits the
+# runtime's stdio: for "create" and "run -d" use mkrun_detached, or redirect.
 function mkrun() {
-	case "${FUNCNAME[1]:-}" in
-	run | bats_merge_stdout_and_stderr | bats_redirect_stderr_into_file)
-		__mkrun "$@"
-		return
-		;;
-	esac
-	if [ "$BASH_SUBSHELL" -gt "$_MKRUN_SUBSHELL_BASE" ]; then
-		__mkrun "$@"
-		return
-	fi
-	run __mkrun "$@"
-	echo "mkrun $* (status=$status):" >&2
-	echo "$output" >&2
-	return 0
+	__mkrun "$@"
 }
 
 # mkrun_detached ARGS...: for "create" and "run -d" with terminal false.
@@ -82,13 +64,18 @@ function mkrun_detached() {
 
 # update_config JQ_EXPR [BUNDLE]: edit BUNDLE/config.json (default: the
 # current test's bundle, or ./config.json) in place.
+# update_config [JQ_OPTIONS...] JQ_EXPR: same, e.g. --arg/--argjson.
 function update_config() {
-	local bundle="${2:-${BUNDLE:-.}}"
+	local bundle="${BUNDLE:-.}" args=("$@")
+	if [ $# -eq 2 ] && [ -d "$2" ]; then
+		bundle=$2
+		args=("$1")
+	fi
 	local cfg="$bundle/config.json" tmp
 	tmp=$(mktemp "$cfg.XXXXXX")
-	if ! jq "$1" "$cfg" >"$tmp"; then
+	if ! jq "${args[@]}" "$cfg" >"$tmp"; then
 		rm -f "$tmp"
-		echo "update_config: jq '$1' failed" >&2
+		echo "update_config: jq ${args[*]} failed" >&2
 		return 1
 	fi
 	mv "$tmp" "$cfg"
@@ -162,12 +149,13 @@ function requires() {
 			[ "$(cgroup_mode)" = hybrid ] || skip "test requires a cgroup v1/v2 hybrid host (host is $(cgroup_mode))"
 			;;
 		hugetlb)
+			# hugepages, and the controller: a v1 hierarchy, or on the v2
+			# root (pure v2) or on the v2 mount of a hybrid host.
 			compgen -G "/sys/kernel/mm/hugepages/hugepages-*" >/dev/null || skip "test requires hugepages"
-			if [ "$(cgroup_mode)" = v2 ]; then
-				grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers || skip "test requires the hugetlb controller"
-			else
-				[ -d /sys/fs/cgroup/hugetlb ] || skip "test requires the hugetlb controller"
-			fi
+			[ -d /sys/fs/cgroup/hugetlb ] ||
+				grep -qsw hugetlb /sys/fs/cgroup/cgroup.controllers ||
+				grep -qsw hugetlb /sys/fs/cgroup/unified/cgroup.controllers ||
+				skip "test requires the hugetlb cgroup controller"
 			;;
 		userns)
 			_probe_userns || skip "test requires user namespaces"
@@ -249,6 +237,7 @@ function setup_busybox() {
 	local tpl
 	tpl=$(_busybox_template) || fail "cannot build the busybox template"
 	BUNDLE=$(mktemp -d "${BATS_TEST_TMPDIR:-$_HELPERS_TMP}/busybox.XXXXXX")
+	export BUNDLE
 	cp -a "$tpl/rootfs" "$BUNDLE/rootfs"
 	cp "$tpl/config.json" "$BUNDLE/config.json"
 	cd "$BUNDLE" || return 1
@@ -293,12 +282,10 @@ function retry() {
 }
 
 # wait_for_container ATTEMPTS DELAY ID [STATUS]: until "mkrun state ID"
-# succeeds (and reports STATUS, if given).
+# reports STATUS (default: running).
 function wait_for_container() {
-	if [ $# -eq 3 ]; then
-		retry "$1" "$2" __mkrun state "$3"
-	elif [ $# -eq 4 ]; then
-		retry "$1" "$2" _container_has_status "$3" "$4"
+	if [ $# -eq 3 ] || [ $# -eq 4 ]; then
+		retry "$1" "$2" _container_has_status "$3" "${4:-running}"
 	else
 		fail "usage: wait_for_container ATTEMPTS DELAY ID [STATUS]"
 	fi
@@ -386,6 +373,15 @@ function get_cgroup_path() {
 		echo "/sys/fs/cgroup/$ctrl$rel"
 		;;
 	esac
+}
+
+# cgroup_path_of PID [CONTROLLER]: the host path of PID's cgroup.  Pure v2:
+# /sys/fs/cgroup/<path>, CONTROLLER ignored.  v1/hybrid: the v1 hierarchy of
+# CONTROLLER; "unified" or no CONTROLLER: the v2 mount (/sys/fs/cgroup/unified).
+function cgroup_path_of() {
+	local pid=$1 ctrl=${2:-unified}
+	[ "$(cgroup_mode)" = v2 ] && ctrl=unified
+	get_cgroup_path "$pid" "$ctrl"
 }
 
 # check_cgroup_value ID FILE EXPECTED: assert a cgroup file's content (the

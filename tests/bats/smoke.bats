@@ -29,7 +29,7 @@ function teardown() {
 
 @test "smoke: exit code propagates" {
 	update_config '.process.args = ["sh", "-c", "exit 42"]'
-	mkrun run smoke_exit
+	run mkrun run smoke_exit
 	[ "$status" -eq 42 ]
 }
 
