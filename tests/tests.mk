@@ -1,0 +1,30 @@
+# Test targets; included from Makefile.am:  include $(top_srcdir)/tests/tests.mk
+#
+#   make check              -> check-local -> check-mkrun: tests/run.sh (host
+#                              bats suite, then the cgroup v2 VM suite)
+#   make check-host         only the host bats suite
+#   make check-cgroupv2     only the cgroup v2 VM suite (tests/vm/run.sh)
+#
+# Variables: MKRUN (runtime under test, default the one just built),
+# TESTFLAGS (passed to tests/run.sh, e.g. TESTFLAGS="-f kill lifecycle"),
+# VM_TESTS (bats files run in the VM).
+
+# "make check MKRUN=runc" reaches the recipes through the environment.
+MKRUN_TEST_ENV = MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" top_builddir="$(abs_top_builddir)"
+
+.PHONY: check-mkrun check-host check-cgroupv2
+
+check-mkrun: $(bin_PROGRAMS)
+	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh $(TESTFLAGS)
+
+check-host: $(bin_PROGRAMS)
+	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --host-only $(TESTFLAGS)
+
+check-cgroupv2: $(bin_PROGRAMS)
+	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --vm-only $(TESTFLAGS)
+
+clean-local: clean-mkrun-tests
+.PHONY: clean-mkrun-tests
+clean-mkrun-tests:
+	rm -rf $(top_builddir)/tests/logs $(top_srcdir)/tests/vm/work/initramfs \
+		$(top_srcdir)/tests/vm/work/initramfs.cpio
