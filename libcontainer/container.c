@@ -9,6 +9,8 @@
 
 #include "container.h"
 #include "cgroups/cgroup.h"
+#include "cgroups/resources.h"
+#include "devices.h"
 #include "hooks.h"
 #include "init.h"
 #include "namespaces.h"
@@ -206,7 +208,7 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
         case MK_SYNC_RUN_HOOKS:
           if (!hooks_pause)
             return mk_error_set (err, 0, "container init: unexpected hooks request");
-          if (run_runtime_hooks (c, MK_HOOK_PRESTART, MK_STATUS_CREATED, err) < 0
+          if (run_runtime_hooks (c, MK_HOOK_PRESTART, MK_STATUS_CREATING, err) < 0
               || run_runtime_hooks (c, MK_HOOK_CREATE_RUNTIME, MK_STATUS_CREATING, err) < 0)
             return -1;
           mk_sync_send (c->sync_fd, MK_SYNC_HOOKS_DONE, NULL, 0, -1);
@@ -268,6 +270,8 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
 
   if (mk_state_dir_create (o->root, o->id, &c->dirfd, err) < 0)
     return -1;
+  if (c->spec->resources)
+    mk_devices_cgroup_rules (c->spec, c->spec->resources);
   if (mk_cgroup_create (c->spec->cgroups_path, o->id, c->spec->resources, &c->cg, err) < 0)
     {
       c->cg = NULL;
@@ -351,6 +355,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       c->pid = 0;
       return mk_error_set (err, errno, "clone the container's init");
     }
+  c->state.pid = c->pid;
   if (a.plan.new_user && !(a.plan.unshare_flags & CLONE_NEWUSER))
     {
       if (mk_ns_write_idmaps (c->spec, c->pid, err) < 0)
@@ -567,8 +572,12 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
       mk_error_set (err, errno, "start the container");
       goto fail;
     }
-  if (run_runtime_hooks (&c, MK_HOOK_POSTSTART, MK_STATUS_RUNNING, err) < 0)
-    goto fail;
+  {
+    mk_error *e = NULL;
+    if (run_runtime_hooks (&c, MK_HOOK_POSTSTART, MK_STATUS_RUNNING, &e) < 0)
+      fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+    mk_error_free (e);
+  }
   *exit_code = 0;
   if (o->detach)
     {
@@ -665,11 +674,11 @@ mk_container_start (const char *root, const char *id, mk_error **err)
   if (spec && spec->hooks[MK_HOOK_POSTSTART].n)
     {
       _cleanup_free_ char *json = mk_state_json (st, MK_STATUS_RUNNING, false);
-      if (mk_hooks_run (spec, MK_HOOK_POSTSTART, json, err) < 0)
-        {
-          mk_spec_free (spec);
-          goto out;
-        }
+      mk_error *e = NULL;
+      /* runtime-spec: a failing poststart hook is logged, start goes on. */
+      if (mk_hooks_run (spec, MK_HOOK_POSTSTART, json, &e) < 0)
+        fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+      mk_error_free (e);
     }
   mk_spec_free (spec);
   ret = 0;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "devices.h"
+#include "cgroups/resources.h"
 #include "mounts.h"
 #include "utils.h"
 
@@ -129,4 +130,39 @@ mk_devices_create (const struct mk_spec *spec, int rootfd, bool userns, mk_error
 out:
   umask (old);
   return ret;
+}
+
+/* The devices every container may use, as runc allows them: mknod of any
+   char/block device, the default devices, the pty master and slaves, tun.  */
+static const struct mk_device_rule default_rules[] = {
+  { true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },   { true, 'c', 1, 3, "rwm" },
+  { true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 7, "rwm" },   { true, 'c', 1, 8, "rwm" },
+  { true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },   { true, 'c', 5, 2, "rwm" },
+  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
+};
+
+void
+mk_devices_cgroup_rules (const struct mk_spec *spec, struct mk_resources *r)
+{
+  size_t n_defaults = MK_ARRAY_SIZE (default_rules);
+  size_t n = r->n_devices + n_defaults;
+  struct mk_device_rule *v = xmalloc0 (n * sizeof (*v));
+  size_t lead = 0, k = 0;
+
+  if (r->n_devices == 0)
+    return; /* nothing denied: the kernel's default allows everything */
+  /* The spec's leading "deny everything" rules come first, then the
+     defaults, then the spec's other rules: a rule the
+     user wrote for a default device (deny /dev/null) still wins.  */
+  while (lead < r->n_devices && !r->devices[lead].allow && r->devices[lead].type == 'a')
+    lead++;
+  for (size_t i = 0; i < lead; i++)
+    v[k++] = r->devices[i];
+  for (size_t i = 0; i < n_defaults; i++)
+    v[k++] = default_rules[i];
+  for (size_t i = lead; i < r->n_devices; i++)
+    v[k++] = r->devices[i];
+  free (r->devices);
+  r->devices = v;
+  r->n_devices = k;
 }

@@ -12,4 +12,10 @@
 
 int mk_devices_create (const struct mk_spec *spec, int rootfd, bool userns, mk_error **err);
 
+struct mk_resources;
+/* Adds to the spec's linux.resources.devices the rules every container
+   needs (the default devices, ptys), as runc does; linux.devices get no
+   rule of their own (a node is not access).  */
+void mk_devices_cgroup_rules (const struct mk_spec *spec, struct mk_resources *r);
+
 #endif

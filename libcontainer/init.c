@@ -36,7 +36,8 @@
 #endif
 
 static int
-run_container_hooks (struct mk_init_args *a, enum mk_hook_kind kind, mk_error **err)
+run_container_hooks (struct mk_init_args *a, enum mk_hook_kind kind, enum mk_status status,
+                     mk_error **err)
 {
   struct mk_state st = { .id = (char *) a->id, .pid = a->host_pid, .bundle = (char *) a->bundle };
   _cleanup_free_ char *json = NULL;
@@ -44,7 +45,7 @@ run_container_hooks (struct mk_init_args *a, enum mk_hook_kind kind, mk_error **
     return 0;
   st.annotations = a->spec->annotations;
   st.n_annotations = a->spec->n_annotations;
-  json = mk_state_json (&st, MK_STATUS_CREATED, false);
+  json = mk_state_json (&st, status, false);
   return mk_hooks_run (a->spec, kind, json, err);
 }
 
@@ -116,13 +117,25 @@ setup_rootfs (struct mk_init_args *a, mk_error **err)
     return -1;
   if (mk_devices_create (a->spec, rootfd, mctx.userns, err) < 0)
     return -1;
+  {
+    /* runc creates a missing process.cwd; so do we, inside the rootfs. */
+    int cwdfd = -1;
+    mk_error *e = NULL;
+    if (mk_mkpath_in_root (rootfd, a->process->cwd, false, &cwdfd, &e) < 0)
+      {
+        mk_error_set (err, e->errnum, "process.cwd: %s", e->msg);
+        mk_error_free (e);
+        return -1;
+      }
+    close (cwdfd);
+  }
   if (a->pause_for_hooks)
     {
       if (mk_sync_send (a->sync_fd, MK_SYNC_RUN_HOOKS, NULL, 0, -1) < 0)
         return mk_error_set (err, errno, "ask for the hooks");
       if (mk_sync_expect (a->sync_fd, MK_SYNC_HOOKS_DONE, NULL, err) < 0)
         return -1;
-      if (run_container_hooks (a, MK_HOOK_CREATE_CONTAINER, err) < 0)
+      if (run_container_hooks (a, MK_HOOK_CREATE_CONTAINER, MK_STATUS_CREATING, err) < 0)
         return -1;
     }
   if (mk_rootfs_pivot (a->spec, rootfd, a->no_pivot, err) < 0)
@@ -256,7 +269,7 @@ mk_init_run (struct mk_init_args *a)
   if (wait_start (a, &err) < 0)
     _exit (1);
   close (a->sync_fd);
-  if (run_container_hooks (a, MK_HOOK_START_CONTAINER, &err) < 0)
+  if (run_container_hooks (a, MK_HOOK_START_CONTAINER, MK_STATUS_CREATED, &err) < 0)
     {
       fprintf (stderr, "mkrun: %s\n", err->msg);
       _exit (1);

@@ -49,10 +49,15 @@ mk_rootfs_pivot (const struct mk_spec *spec, int rootfd, bool no_pivot, mk_error
     }
   else
     {
+      _cleanup_close_ int oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+      if (oldroot < 0)
+        return mk_error_set (err, errno, "open the old root");
       if (syscall (SYS_pivot_root, ".", ".") < 0)
         return mk_error_set (err, errno, "pivot_root");
-      /* The old root is stacked under the new one: detach it without
-         letting the unmount reach the host.  */
+      /* The old root is now stacked on the new one: step onto it and
+         detach it, without letting the unmount reach the host.  */
+      if (fchdir (oldroot) < 0)
+        return mk_error_set (err, errno, "chdir to the old root");
       if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         return mk_error_set (err, errno, "make the old root a slave");
       if (umount2 (".", MNT_DETACH) < 0)

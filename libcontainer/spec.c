@@ -452,9 +452,11 @@ parse_caps (yajl_val node, const char *where, struct mk_process *p, mk_error **e
           for (i = 0; (*n)[i] && i < sizeof (lower) - 1; i++)
             lower[i] = (char) (((*n)[i] >= 'A' && (*n)[i] <= 'Z') ? (*n)[i] + 32 : (*n)[i]);
           lower[i] = '\0';
-          /* Unknown names (capabilities this kernel or libcap lacks) are
-             skipped, as runc does: profiles list newer ones.  */
-          if (cap_from_name (lower, &cap) < 0 || !CAP_IS_SUPPORTED (cap))
+          /* A name libcap does not know is a mistake; one this kernel
+             lacks (a newer capability) is skipped, as crun does.  */
+          if (cap_from_name (lower, &cap) < 0)
+            return mk_error_set (err, 0, "%s: unknown capability `%s`", w, *n);
+          if (!CAP_IS_SUPPORTED (cap))
             continue;
           set->caps[set->n++] = cap;
         }

@@ -278,7 +278,7 @@ cg2() {
 
 @test "cgroups: devices: denying write on /dev/null" {
 	update_config '.linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "w"}]
-		| .process.args = ["sh", "-c", "if (echo x > /dev/null) 2>/dev/null; then echo WROTE; else echo denied; fi; head -c0 /dev/null && echo read-ok"]'
+		| .process.args = ["sh", "-c", "if (echo x > /dev/null) 2>&-; then echo WROTE; else echo denied; fi; head -c0 /dev/null && echo read-ok"]'
 	run mkrun run c1 </dev/null
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -138,6 +138,34 @@ write_file (const char *path, const char *buf, size_t len)
 
 /* Accepts one connection; returns the fd that came with it and the
    payload (read until EOF) in *state.  */
+/* Whether BUF holds one whole JSON object (braces balanced outside strings). */
+static int
+json_complete (const char *buf, size_t len)
+{
+  int depth = 0, in_str = 0, esc = 0, seen = 0;
+  for (size_t i = 0; i < len; i++)
+    {
+      char c = buf[i];
+      if (in_str)
+        {
+          if (esc)
+            esc = 0;
+          else if (c == '\\')
+            esc = 1;
+          else if (c == '"')
+            in_str = 0;
+          continue;
+        }
+      if (c == '"')
+        in_str = 1;
+      else if (c == '{')
+        depth++, seen = 1;
+      else if (c == '}')
+        depth--;
+    }
+  return seen && depth == 0;
+}
+
 static int
 receive_state (int listen_fd, char **state, size_t *len)
 {
@@ -182,8 +210,9 @@ receive_state (int listen_fd, char **state, size_t *len)
   if (notify_fd < 0)
     die (1, "the runtime sent no file descriptor");
 
-  /* The rest of the payload, if the stream split it.  */
-  while (n > 0 && used < MAX_STATE)
+  /* The rest of the payload, if the stream split it; runc keeps the
+     connection open, so stop once the JSON object is complete.  */
+  while (n > 0 && used < MAX_STATE && !json_complete (buf, used))
     {
       wait_for (conn, POLLIN);
       n = read (conn, buf + used, MAX_STATE - used);
