@@ -131,6 +131,9 @@ preflight (const struct creation *c, bool run_mode, mk_error **err)
     return mk_error_set (err, 0, "process.selinuxLabel: SELinux is not enabled on this host");
   if (spec->process->terminal && c->o->console_socket == NULL && (c->o->detach || !run_mode))
     return mk_error_set (err, 0, "process.terminal: a detached container needs --console-socket");
+  if (!spec->process->terminal && c->o->console_socket)
+    return mk_error_set (err, 0, "--console-socket: process.terminal is false: there is no "
+                                 "terminal to send");
   if (mk_sysctl_validate (spec, err) < 0)
     return -1;
   return 0;

@@ -5,6 +5,7 @@
 #include "utils.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -124,12 +125,20 @@ mk_hooks_run (const struct mk_spec *spec, enum mk_hook_kind kind, const char *st
               mk_error **err)
 {
   const struct mk_hooks *hooks = &spec->hooks[kind];
+  /* runtime-spec: after a failing poststart or poststop hook the others
+     still run; the first error is reported (as a warning by the caller). */
+  bool keep_going = kind == MK_HOOK_POSTSTART || kind == MK_HOOK_POSTSTOP;
+  int ret = 0;
   for (size_t i = 0; i < hooks->n; i++)
     {
       char where[64];
       snprintf (where, sizeof (where), "hooks.%s[%zu]", mk_hook_kind_name (kind), i);
       if (run_one (&hooks->list[i], where, state_json, err) < 0)
-        return -1;
+        {
+          ret = -1;
+          if (!keep_going)
+            break;
+        }
     }
-  return 0;
+  return ret;
 }

@@ -260,12 +260,13 @@ mk_init_run (struct mk_init_args *a)
       && mk_seccomp_load (a->spec->seccomp, &notify_fd, &err) < 0)
     goto fail;
 
+  /* Once told we are ready the runtime may be gone at any moment (create
+     returns, run -d too): stop tying our life to it first.  */
+  prctl (PR_SET_PDEATHSIG, 0);
   if (mk_sync_send (a->sync_fd, MK_SYNC_READY, NULL, 0, notify_fd) < 0)
     _exit (1);
   if (notify_fd >= 0)
     close (notify_fd);
-  /* From here the runtime may be gone (create returned).  */
-  prctl (PR_SET_PDEATHSIG, 0);
   if (wait_start (a, &err) < 0)
     _exit (1);
   close (a->sync_fd);

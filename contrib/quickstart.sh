@@ -1,0 +1,33 @@
+#!/bin/bash
+# Quick start on a fresh Debian 12 machine, as root: install what is missing,
+# build and install mkrun, then run a busybox container made with `mkrun spec`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(build-essential autoconf automake pkg-config libyajl-dev libyaml-dev libseccomp-dev
+	libcap-dev libbpf-dev bats jq busybox-static cpio qemu-system-x86)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+./autogen.sh >/dev/null
+./configure -q
+make -j"$(nproc)" >/dev/null
+make install >/dev/null
+
+# The example: a busybox bundle, its config from `mkrun spec`.
+bundle=$(mktemp -d /tmp/mkrun-example.XXXXXX)
+trap 'rm -rf "$bundle"' EXIT
+mkdir -p "$bundle/rootfs/bin"
+cp /bin/busybox "$bundle/rootfs/bin/busybox"
+"$bundle/rootfs/bin/busybox" --install -s "$bundle/rootfs/bin"
+(cd "$bundle" && mkrun spec)
+jq '.process.terminal = false
+  | .process.args = ["sh", "-c", "echo \"Hello from a mkrun container: hostname $(hostname), I am pid $$, uid $(id -u)\"; echo \"my cgroup: $(head -n1 /proc/self/cgroup)\""]' \
+	"$bundle/config.json" >"$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+mkrun run --bundle "$bundle" "example-$$"
