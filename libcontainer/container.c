@@ -220,18 +220,10 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
           *notify_fd = fd;
           return 0;
         case MK_SYNC_ERROR:
-          {
-            int errnum = 0;
-            buf[n] = '\0';
-            if (n >= (int) sizeof (int))
-              memcpy (&errnum, buf, sizeof (int));
-            mk_error_set (err, 0, "%s", n >= (int) sizeof (int) ? buf + sizeof (int) : "failed");
-            if (*err)
-              (*err)->errnum = errnum;
-            if (fd >= 0)
-              close (fd);
-            return -1;
-          }
+          buf[n] = '\0';
+          if (fd >= 0)
+            close (fd);
+          return mk_sync_error (buf, n, err);
         default:
           if (fd >= 0)
             close (fd);

@@ -227,10 +227,8 @@ mk_mounts_has_dev_tmpfs (const struct mk_spec *spec)
   return false;
 }
 
-/* The flags the kernel will not let a bind remount drop (locked in a user
-   namespace): keep the source's.  */
-static unsigned long
-locked_flags (const char *path)
+unsigned long
+mk_mount_flags_of (const char *path)
 {
   struct statvfs sv;
   unsigned long f = 0;
@@ -453,10 +451,18 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
         {
           _cleanup_free_ char *own = own_cgroup (&mnts[0]);
           _cleanup_free_ char *src = xasprintf ("%s%s", mnts[0].mountpoint, own ? own : "");
-          if (mount (src, target, NULL, MS_BIND, NULL) < 0
-              || mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
+          char again[64];
+          if (mount (src, target, NULL, MS_BIND, NULL) < 0)
             {
-              mk_error_set (err, errno, "%s: bind the container's cgroup", where);
+              mk_error_set (err, errno, "%s: bind the container's cgroup `%s`", where, src);
+              goto out;
+            }
+          /* Remount through the new mount, not the directory below it.  */
+          tfd = mk_open_in_root (ctx->rootfd, m->destination, O_PATH);
+          PROC_FD_PATH (again, tfd);
+          if (tfd < 0 || mount (NULL, again, NULL, MS_BIND | MS_REMOUNT | flags, NULL) < 0)
+            {
+              mk_error_set (err, errno, "%s: remount the container's cgroup", where);
               goto out;
             }
         }
@@ -618,7 +624,7 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
                 {
                   char p[64];
                   PROC_FD_PATH (p, newfd);
-                  mount (NULL, p, NULL, MS_BIND | MS_REMOUNT | flags | locked_flags (p), NULL);
+                  mount (NULL, p, NULL, MS_BIND | MS_REMOUNT | flags | mk_mount_flags_of (p), NULL);
                   close (newfd);
                   newfd = -1;
                 }
@@ -640,7 +646,7 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
       unsigned long want = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
       if (want || m->clear)
         {
-          unsigned long keep = locked_flags (target) & ~m->clear;
+          unsigned long keep = mk_mount_flags_of (target) & ~m->clear;
           if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | want | keep, NULL) < 0)
             return mk_error_set (err, errno, "%s: remount `%s` with its options", where,
                                  m->destination);

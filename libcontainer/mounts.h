@@ -35,6 +35,10 @@ struct mk_mount_ctx
 /* Mounts spec->mounts in order.  The error names the entry: "mounts[3]".  */
 int mk_mounts_apply (struct mk_mount_ctx *ctx, mk_error **err);
 
+/* The MS_* flags of the mount at PATH (statvfs): a bind remount must keep
+   those the kernel locked (in a user namespace), so callers pass them on.  */
+unsigned long mk_mount_flags_of (const char *path);
+
 /* Whether the spec mounts a fresh filesystem (not a bind) on /dev.  */
 bool mk_mounts_has_dev_tmpfs (const struct mk_spec *spec);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "rootfs.h"
+#include "mounts.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -69,28 +70,6 @@ mk_rootfs_pivot (const struct mk_spec *spec, int rootfd, bool no_pivot, mk_error
   return 0;
 }
 
-static unsigned long
-flags_of (const char *path)
-{
-  struct statvfs sv;
-  unsigned long f = 0;
-  if (statvfs (path, &sv) < 0)
-    return 0;
-  if (sv.f_flag & ST_NOSUID)
-    f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    f |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME)
-    f |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME)
-    f |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME)
-    f |= MS_RELATIME;
-  return f;
-}
-
 static int
 mask_path (const char *path, mk_error **err)
 {
@@ -116,7 +95,7 @@ readonly_path (const char *path, mk_error **err)
         return 0;
       return mk_error_set (err, errno, "linux.readonlyPaths: bind `%s`", path);
     }
-  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | flags_of (path), NULL)
+  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | mk_mount_flags_of (path), NULL)
       < 0)
     return mk_error_set (err, errno, "linux.readonlyPaths: remount `%s` read-only", path);
   return 0;
@@ -153,7 +132,7 @@ mk_rootfs_finish (const struct mk_spec *spec, mk_error **err)
     if (mask_path (*p, err) < 0)
       return -1;
   if (spec->root_readonly
-      && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags_of ("/"), NULL) < 0)
+      && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mk_mount_flags_of ("/"), NULL) < 0)
     return mk_error_set (err, errno, "root.readonly: remount / read-only");
   if (spec->rootfs_propagation
       && mount (NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)

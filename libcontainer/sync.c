@@ -9,18 +9,12 @@
 #include <sys/socket.h>
 
 int
-mk_sync_send (int fd, char kind, const void *payload, size_t len, int passfd)
+mk_send_with_fd (int sock, const void *data, size_t len, int passfd)
 {
-  char buf[8192];
-  struct iovec iov = { buf, 1 + len };
+  struct iovec iov = { (void *) data, len };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
   char cbuf[CMSG_SPACE (sizeof (int))];
 
-  if (len > sizeof (buf) - 1)
-    len = sizeof (buf) - 1, iov.iov_len = sizeof (buf);
-  buf[0] = kind;
-  if (len)
-    memcpy (buf + 1, payload, len);
   if (passfd >= 0)
     {
       struct cmsghdr *c;
@@ -35,11 +29,35 @@ mk_sync_send (int fd, char kind, const void *payload, size_t len, int passfd)
     }
   for (;;)
     {
-      ssize_t r = sendmsg (fd, &msg, MSG_NOSIGNAL);
+      ssize_t r = sendmsg (sock, &msg, MSG_NOSIGNAL);
       if (r < 0 && errno == EINTR)
         continue;
       return r < 0 ? -1 : 0;
     }
+}
+
+int
+mk_sync_send (int fd, char kind, const void *payload, size_t len, int passfd)
+{
+  char buf[8192];
+  if (len > sizeof (buf) - 1)
+    len = sizeof (buf) - 1;
+  buf[0] = kind;
+  if (len)
+    memcpy (buf + 1, payload, len);
+  return mk_send_with_fd (fd, buf, 1 + len, passfd);
+}
+
+int
+mk_sync_error (const char *buf, int n, mk_error **err)
+{
+  int errnum = 0;
+  if (n >= (int) sizeof (int))
+    memcpy (&errnum, buf, sizeof (int));
+  mk_error_set (err, 0, "%s", n > (int) sizeof (int) ? buf + sizeof (int) : "failed");
+  if (*err)
+    (*err)->errnum = errnum;
+  return -1;
 }
 
 int
@@ -90,14 +108,8 @@ mk_sync_expect (int fd, char kind, int *passfd, mk_error **err)
     return -1;
   if (got == MK_SYNC_ERROR)
     {
-      int errnum = 0;
       buf[n] = '\0';
-      if (n >= (int) sizeof (int))
-        memcpy (&errnum, buf, sizeof (int));
-      mk_error_set (err, 0, "%s", n >= (int) sizeof (int) ? buf + sizeof (int) : "failed");
-      if (*err)
-        (*err)->errnum = errnum;
-      return -1;
+      return mk_sync_error (buf, n, err);
     }
   if (got != kind)
     return mk_error_set (err, 0, "container init: unexpected message `%c`", got);

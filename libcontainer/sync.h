@@ -23,6 +23,10 @@ enum mk_sync_kind
   MK_SYNC_ERROR = 'E',       /* payload: the error */
 };
 
+/* One sendmsg of DATA with PASSFD (if >= 0) attached by SCM_RIGHTS.  */
+int mk_send_with_fd (int sock, const void *data, size_t len, int passfd);
+/* Turns an MK_SYNC_ERROR payload (NUL-terminated) into *err; returns -1.  */
+int mk_sync_error (const char *buf, int n, mk_error **err);
 int mk_sync_send (int fd, char kind, const void *payload, size_t len, int passfd);
 /* Receives one message.  *passfd gets an fd or -1.  Returns the payload
    length, or -1 with *err set ("container init exited" on EOF).  */

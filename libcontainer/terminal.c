@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "terminal.h"
+#include "sync.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -37,10 +38,6 @@ mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, mk_
   _cleanup_close_ int master = -1;
   int slave;
   char name[64];
-  struct iovec iov;
-  struct msghdr msg = { 0 };
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct cmsghdr *c;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
@@ -55,19 +52,7 @@ mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, mk_
       struct winsize ws = { .ws_row = rows, .ws_col = cols };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
-  iov.iov_base = name;
-  iov.iov_len = strlen (name);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  memset (cbuf, 0, sizeof (cbuf));
-  msg.msg_control = cbuf;
-  msg.msg_controllen = sizeof (cbuf);
-  c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
-  if (sendmsg (console_fd, &msg, MSG_NOSIGNAL) < 0)
+  if (mk_send_with_fd (console_fd, name, strlen (name), master) < 0)
     {
       close (slave);
       return mk_error_set (err, errno, "process.terminal: send the pty to the console socket");
