@@ -324,7 +324,13 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   a.no_new_keyring = o->no_new_keyring;
   a.preserve_fds = o->preserve_fds;
   a.pause_for_hooks = hooks_pause;
-  a.wait_cgroup = mk_cgroup_clone_fd (c->cg) < 0;
+  /* Into the v2 cgroup by clone3; into v1 ones by the init itself, which
+     is cheaper than our cgroup.procs write, unless a new user namespace
+     keeps it from writing the host's cgroup files.  */
+  if (a.plan.clone_flags & CLONE_NEWUSER)
+    a.wait_cgroup = mk_cgroup_mode () != MK_CGROUP_V2 || mk_cgroup_clone_fd (c->cg) < 0;
+  else
+    a.self_enter = c->cg;
   a.sigmask = *oldmask;
 
   if (mk_ns_before_clone (c->spec, &a.plan, err) < 0)
@@ -359,7 +365,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
     }
   if (a.wait_cgroup)
     {
-      if (mk_cgroup_enter (c->cg, c->pid, false, err) < 0)
+      if (mk_cgroup_enter (c->cg, c->pid, mk_cgroup_clone_fd (c->cg) >= 0, err) < 0)
         return -1;
       mk_sync_send (c->sync_fd, MK_SYNC_CGROUP_DONE, NULL, 0, -1);
     }

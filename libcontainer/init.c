@@ -197,6 +197,8 @@ mk_init_run (struct mk_init_args *a)
     buf[n > 0 ? n : 0] = '\0';
     a->host_pid = (pid_t) atoi (buf);
   }
+  if (a->self_enter && mk_cgroup_enter_self_v1 (a->self_enter, &err) < 0)
+    goto fail;
   if (a->bundle && chdir (a->bundle) < 0)
     {
       mk_error_set (&err, errno, "chdir to the bundle");

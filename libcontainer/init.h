@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "cgroups/cgroup.h"
 #include "namespaces.h"
 #include "spec.h"
 
@@ -24,6 +25,7 @@ struct mk_init_args
   bool no_pivot;
   bool no_new_keyring;
   bool wait_cgroup;   /* the runtime moves it into its cgroup after clone */
+  const struct mk_cgroup *self_enter; /* or the init moves itself (v1) */
   bool pause_for_hooks; /* prestart/createRuntime/createContainer hooks exist */
   int preserve_fds;
   sigset_t sigmask;   /* the runtime's mask before it blocked signals */

@@ -45,6 +45,11 @@ int mk_cgroup_clone_fd (const struct mk_cgroup *cg);
    the process was cloned into it: pass cloned_into_v2).  */
 int mk_cgroup_enter (const struct mk_cgroup *cg, pid_t pid, bool cloned_into_v2, mk_error **err);
 
+/* In a single-threaded process: moves the caller into every v1 hierarchy
+   by writing "0" to `tasks`, which skips the kernel's global threadgroup
+   lock (and its RCU grace period, ~10 ms) that cgroup.procs writes take.  */
+int mk_cgroup_enter_self_v1 (const struct mk_cgroup *cg, mk_error **err);
+
 /* The string to record in state.json; mk_cgroup_load() takes it back.
    Format: entries separated by ';'.  The first entry, "PATH#N", applies to
    every hierarchy not named later; each further entry "KEY=PATH#N" applies

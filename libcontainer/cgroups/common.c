@@ -595,7 +595,7 @@ mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_reso
       if (h->v2 && mk_cg_v2_enable_controllers (d, r, err) < 0)
         goto fail;
     }
-  if (cg->mode == MK_CGROUP_V2)
+  if (mk_cg_v2_dir (cg))
     cg->clone_fd = mk_cg_v2_dir (cg)->dirfd;
   if (r != NULL && apply_resources (cg, r, false, err) < 0)
     goto fail;
@@ -674,7 +674,24 @@ mk_cgroup_update (const struct mk_cgroup *cg, const struct mk_resources *r, mk_e
 int
 mk_cgroup_clone_fd (const struct mk_cgroup *cg)
 {
-  return cg->mode == MK_CGROUP_V2 ? cg->clone_fd : -1;
+  return cg->clone_fd;
+}
+
+int
+mk_cgroup_enter_self_v1 (const struct mk_cgroup *cg, mk_error **err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      const struct mk_cg_dir *d = &cg->dirs[i];
+      if (d->hier->v2)
+        continue;
+      /* "0" in v1's tasks moves the calling thread without the global
+         threadgroup lock that a cgroup.procs write takes (and waits an RCU
+         grace period for): the caller must be single-threaded.  */
+      if (mk_cg_write (d, "tasks", "0", NULL, err) < 0)
+        return mk_error_prefix (err, "join cgroup `%s`", d->dir);
+    }
+  return 0;
 }
 
 int
