@@ -24,7 +24,9 @@ bundle=$(mktemp -d /tmp/mkrun-example.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
 mkdir -p "$bundle/rootfs/bin"
 cp /bin/busybox "$bundle/rootfs/bin/busybox"
-"$bundle/rootfs/bin/busybox" --install -s "$bundle/rootfs/bin"
+for applet in $("$bundle/rootfs/bin/busybox" --list); do
+	[ -e "$bundle/rootfs/bin/$applet" ] || ln -s busybox "$bundle/rootfs/bin/$applet"
+done
 (cd "$bundle" && mkrun spec)
 jq '.process.terminal = false
   | .process.args = ["sh", "-c", "echo \"Hello from a mkrun container: hostname $(hostname), I am pid $$, uid $(id -u)\"; echo \"my cgroup: $(head -n1 /proc/self/cgroup)\""]' \

@@ -262,7 +262,7 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
   size_t ng = m->n_gid_mappings ? m->n_gid_mappings : spec->n_gid_mappings;
   char path[64], buf[2048];
   size_t len;
-  pid_t pid;
+  pid_t pid, pid_in_proc;
   int fd;
   mk_error *e = NULL;
 
@@ -276,27 +276,48 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
       pause ();
       _exit (0);
     }
+  pid_in_proc = pid;
+  {
+    /* PID is the child's number in our pid namespace; the /proc we write
+       through may be the host's: ask the pidfd which number it has there. */
+    int pfd = (int) syscall (SYS_pidfd_open, pid, 0);
+    char info[64], *buf2 = NULL;
+    if (pfd >= 0)
+      {
+        snprintf (info, sizeof (info), "/proc/self/fdinfo/%d", pfd);
+        if (mk_read_file_at (AT_FDCWD, info, &buf2, NULL, &e) == 0)
+          {
+            char *p = strstr (buf2, "\nPid:");
+            if (p)
+              pid_in_proc = (pid_t) atoi (p + 5);
+          }
+        mk_error_free (e);
+        e = NULL;
+        free (buf2);
+        close (pfd);
+      }
+  }
   len = 0;
   for (size_t i = 0; i < nu; i++)
     len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", um[i].container_id,
                      um[i].host_id, um[i].size);
-  snprintf (path, sizeof (path), "/proc/%d/uid_map", pid);
+  snprintf (path, sizeof (path), "/proc/%d/uid_map", pid_in_proc);
   if (mk_write_file_at (AT_FDCWD, path, buf, len, &e) == 0)
     {
       len = 0;
       for (size_t i = 0; i < ng; i++)
         len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", gm[i].container_id,
                          gm[i].host_id, gm[i].size);
-      snprintf (path, sizeof (path), "/proc/%d/gid_map", pid);
+      snprintf (path, sizeof (path), "/proc/%d/gid_map", pid_in_proc);
       mk_write_file_at (AT_FDCWD, path, buf, len, &e);
     }
-  snprintf (path, sizeof (path), "/proc/%d/ns/user", pid);
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", pid_in_proc);
   fd = e ? -1 : open (path, O_RDONLY | O_CLOEXEC);
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
   if (e)
     {
-      mk_error_set (err, e->errnum, "idmap: %s", e->msg);
+      mk_error_set (err, 0, "idmap: %s", e->msg);
       mk_error_free (e);
       return -1;
     }
@@ -306,7 +327,7 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
 }
 
 static int
-mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, const char *target,
+mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, int targetfd,
                 mk_error **err)
 {
   _cleanup_close_ int tree = -1;
@@ -325,7 +346,8 @@ mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, const char
                &attr, sizeof (attr)) < 0)
     return mk_error_set (err, errno, "idmap: mount_setattr (the filesystem may not support "
                                      "idmapped mounts)");
-  if (syscall (SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+  if (syscall (SYS_move_mount, tree, "", targetfd, "",
+               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return mk_error_set (err, errno, "idmap: move_mount");
   return 0;
 }
@@ -586,7 +608,7 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
     {
       if (m->idmap)
         {
-          if (mount_idmapped (ctx->spec, m, target, err) < 0)
+          if (mount_idmapped (ctx->spec, m, targetfd, err) < 0)
             return mk_error_prefix (err, "%s", where);
         }
       else if (mount (m->source, target, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL) < 0)

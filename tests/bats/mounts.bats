@@ -349,3 +349,25 @@ add_mount() { # DEST TYPE SOURCE OPTIONS-JSON
 	[[ "${lines[2]}" != /* ]]
 	[[ "$(mi_line /proc)" == *" - proc "* ]]
 }
+
+@test "mounts: idmapped bind mount shows the mapped owner" {
+	requires idmap
+	mkdir -p "$BATS_TEST_TMPDIR/idm"
+	touch "$BATS_TEST_TMPDIR/idm/f"
+	chown 0:0 "$BATS_TEST_TMPDIR/idm/f"
+	# runc's and crun's meaning: the mount's user namespace maps the file's
+	# owner (containerID column) to what the container sees (hostID).
+	update_config '.mounts += [{"destination": "/idm", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/idm"'",
+		"options": ["rbind", "idmap"],
+		"uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+		"gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]}]
+		| .mounts += [{"destination": "/plain", "type": "bind", "source": "'"$BATS_TEST_TMPDIR/idm"'", "options": ["rbind"]}]
+		| .process.args = ["sh", "-c", "stat -c %u:%g /idm/f /plain/f"]'
+	run mkrun run c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000:1000 ]
+	[ "${lines[1]}" = 0:0 ]
+	# The host's file is untouched.
+	[ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/idm/f")" = 0:0 ]
+}
