@@ -876,3 +876,59 @@ mk_container_info_free (struct mk_container_info *v, size_t n)
     }
   free (v);
 }
+
+int
+mk_container_pause (const char *root, const char *id, bool pause, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct mk_state *st = NULL;
+  struct mk_cgroup *cg = NULL;
+  enum mk_status status, want = pause ? MK_STATUS_RUNNING : MK_STATUS_PAUSED;
+  int ret = -1;
+
+  if (load (root, id, true, &dirfd, &st, err) < 0)
+    return -1;
+  status = mk_state_status (dirfd, st);
+  if (status != want)
+    {
+      mk_error_set (err, 0, "container `%s` is %s, not %s", id, mk_status_name (status),
+                    mk_status_name (want));
+      goto out;
+    }
+  if (st->freezer_file == NULL || st->freezer_file[0] == '\0')
+    {
+      mk_error_set (err, 0, "container `%s` has no freezer cgroup", id);
+      goto out;
+    }
+  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_freeze (cg, pause, err) < 0)
+    goto out;
+  ret = 0;
+out:
+  mk_cgroup_free (cg);
+  mk_state_free (st);
+  return ret;
+}
+
+int
+mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct mk_state *st = NULL;
+  struct mk_cgroup *cg = NULL;
+  int ret = -1;
+
+  if (load (root, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  if (mk_state_status (dirfd, st) == MK_STATUS_STOPPED)
+    {
+      mk_error_set (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, pids, n, err) < 0)
+    goto out;
+  ret = 0;
+out:
+  mk_cgroup_free (cg);
+  mk_state_free (st);
+  return ret;
+}

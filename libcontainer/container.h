@@ -32,6 +32,11 @@ int mk_container_state (const char *root, const char *id, char **json, mk_error 
 int mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error **err);
 int mk_container_delete (const char *root, const char *id, bool force, mk_error **err);
 
+/* Freezes (pause) or thaws (resume) every process of the container.  */
+int mk_container_pause (const char *root, const char *id, bool pause, mk_error **err);
+/* The pids of the container's processes (its cgroup), malloc'ed.  */
+int mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk_error **err);
+
 struct mk_container_info
 {
   char *id;

@@ -34,5 +34,8 @@ CMD (run);
 CMD (list);
 CMD (spec);
 CMD (features);
+CMD (pause);
+CMD (resume);
+CMD (ps);
 
 #endif

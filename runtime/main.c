@@ -26,6 +26,9 @@ static const struct
   { "delete", mk_cmd_delete, false, "delete a container and what it holds" },
   { "run", mk_cmd_run, true, "create and start a container" },
   { "list", mk_cmd_list, false, "list the containers" },
+  { "ps", mk_cmd_ps, false, "list the processes of a container" },
+  { "pause", mk_cmd_pause, false, "freeze every process of a container" },
+  { "resume", mk_cmd_resume, false, "thaw a paused container" },
   { "spec", mk_cmd_spec, false, "write a default config.json" },
   { "features", mk_cmd_features, false, "print the runtime's features document" },
 };
