@@ -441,30 +441,50 @@ kill_leftovers (struct mk_cgroup *cg)
   free (pids);
 }
 
+/* Runs poststart/poststop hooks, whose failures runtime-spec says are only
+   logged: the operation goes on.  */
+static void
+run_hooks_warn (const struct mk_spec *spec, enum mk_hook_kind kind, const struct mk_state *st,
+                enum mk_status status)
+{
+  _cleanup_free_ char *json = NULL;
+  mk_error *e = NULL;
+  if (spec == NULL || spec->hooks[kind].n == 0)
+    return;
+  json = mk_state_json (st, status, false);
+  if (mk_hooks_run (spec, kind, json, &e) < 0)
+    fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+  mk_error_free (e);
+}
+
+/* Kills what is left in CG and removes it, retrying while the kernel still
+   counts the dying processes.  */
+static int
+destroy_cgroup (struct mk_cgroup *cg, mk_error **err)
+{
+  mk_error *e = NULL;
+  for (int i = 0; i < 100; i++)
+    {
+      kill_leftovers (cg);
+      mk_error_free (e);
+      e = NULL;
+      if (mk_cgroup_destroy (cg, &e) == 0)
+        return 0;
+    }
+  if (err && *err == NULL)
+    *err = e;
+  else
+    mk_error_free (e);
+  return -1;
+}
+
 static void
 cleanup_after_exit (struct creation *c)
 {
   mk_error *e = NULL;
-  if (run_runtime_hooks (c, MK_HOOK_POSTSTOP, MK_STATUS_STOPPED, &e) < 0)
-    {
-      fprintf (stderr, "mkrun: warning: %s\n", e->msg);
-      mk_error_free (e);
-      e = NULL;
-    }
-  kill_leftovers (c->cg);
+  run_hooks_warn (c->spec, MK_HOOK_POSTSTOP, &c->state, MK_STATUS_STOPPED);
   if (c->cg)
-    {
-      for (int i = 0; i < 100; i++)
-        {
-          if (mk_cgroup_destroy (c->cg, &e) == 0)
-            break;
-          mk_error_free (e);
-          e = NULL;
-          kill_leftovers (c->cg);
-        }
-      mk_error_free (e);
-      e = NULL;
-    }
+    destroy_cgroup (c->cg, NULL);
   mk_state_dir_remove (c->o->root, c->o->id, &e);
   mk_error_free (e);
 }
@@ -573,12 +593,7 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
       mk_error_set (err, errno, "start the container");
       goto fail;
     }
-  {
-    mk_error *e = NULL;
-    if (run_runtime_hooks (&c, MK_HOOK_POSTSTART, MK_STATUS_RUNNING, &e) < 0)
-      fprintf (stderr, "mkrun: warning: %s\n", e->msg);
-    mk_error_free (e);
-  }
+  run_hooks_warn (c.spec, MK_HOOK_POSTSTART, &c.state, MK_STATUS_RUNNING);
   *exit_code = 0;
   if (o->detach)
     {
@@ -672,15 +687,7 @@ mk_container_start (const char *root, const char *id, mk_error **err)
     }
   unlinkat (dirfd, "exec.fifo", 0);
   spec = saved_spec (dirfd, st);
-  if (spec && spec->hooks[MK_HOOK_POSTSTART].n)
-    {
-      _cleanup_free_ char *json = mk_state_json (st, MK_STATUS_RUNNING, false);
-      mk_error *e = NULL;
-      /* runtime-spec: a failing poststart hook is logged, start goes on. */
-      if (mk_hooks_run (spec, MK_HOOK_POSTSTART, json, &e) < 0)
-        fprintf (stderr, "mkrun: warning: %s\n", e->msg);
-      mk_error_free (e);
-    }
+  run_hooks_warn (spec, MK_HOOK_POSTSTART, st, MK_STATUS_RUNNING);
   mk_spec_free (spec);
   ret = 0;
 out:
@@ -795,31 +802,9 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
       wait_gone (st->pid, st->start_time);
     }
   spec = saved_spec (dirfd, st);
-  if (spec && spec->hooks[MK_HOOK_POSTSTOP].n)
-    {
-      _cleanup_free_ char *json = mk_state_json (st, MK_STATUS_STOPPED, false);
-      mk_error *e = NULL;
-      if (mk_hooks_run (spec, MK_HOOK_POSTSTOP, json, &e) < 0)
-        fprintf (stderr, "mkrun: warning: %s\n", e->msg);
-      mk_error_free (e);
-    }
-  if (cg)
-    {
-      mk_error *e = NULL;
-      for (int i = 0; i < 100; i++)
-        {
-          mk_error_free (e);
-          e = NULL;
-          if (mk_cgroup_destroy (cg, &e) == 0)
-            break;
-          kill_leftovers (cg);
-        }
-      if (e)
-        {
-          *err = e;
-          goto out;
-        }
-    }
+  run_hooks_warn (spec, MK_HOOK_POSTSTOP, st, MK_STATUS_STOPPED);
+  if (cg && destroy_cgroup (cg, err) < 0)
+    goto out;
   if (mk_state_dir_remove (root, id, err) < 0)
     goto out;
   ret = 0;

@@ -396,23 +396,21 @@ list_cgroup_mounts (struct cgroup_mnt **out, size_t *n)
   return 0;
 }
 
-/* This process's cgroup in the v1 hierarchy with those super options (or v2). */
+/* This process's cgroup in the v1 hierarchy with those super options (or
+   v2), from PROC_CGROUP (the text of /proc/self/cgroup, read once).  */
 static char *
-own_cgroup (const struct cgroup_mnt *c)
+own_cgroup (const struct cgroup_mnt *c, const char *proc_cgroup)
 {
-  FILE *f = fopen ("/proc/self/cgroup", "re");
-  char *line = NULL, *result = NULL;
-  size_t cap = 0;
-  if (f == NULL)
-    return NULL;
-  while (!result && getline (&line, &cap, f) > 0)
+  _cleanup_free_ char *text = xstrdup (proc_cgroup ? proc_cgroup : "");
+  char *save_line = NULL, *result = NULL;
+  for (char *line = strtok_r (text, "\n", &save_line); line && !result;
+       line = strtok_r (NULL, "\n", &save_line))
     {
       char *ctrl = strchr (line, ':'), *path;
       if (ctrl == NULL || (path = strchr (ctrl + 1, ':')) == NULL)
         continue;
       *path++ = '\0';
       ctrl++;
-      path[strcspn (path, "\n")] = '\0';
       if (c->v2 ? ctrl[0] == '\0' : ctrl[0] != '\0')
         {
           if (!c->v2)
@@ -435,8 +433,6 @@ own_cgroup (const struct cgroup_mnt *c)
           result = xstrdup (path);
         }
     }
-  free (line);
-  fclose (f);
   return result;
 }
 
@@ -451,10 +447,16 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
   bool pure_v2;
   int ret = -1;
   _cleanup_close_ int tfd = -1;
+  _cleanup_free_ char *proc_cgroup = NULL;
 
   PROC_FD_PATH (target, targetfd);
   if (list_cgroup_mounts (&mnts, &n) < 0)
     return mk_error_set (err, errno, "%s: read mountinfo", where);
+  {
+    mk_error *e = NULL;
+    if (mk_read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, &e) < 0)
+      mk_error_free (e); /* no path of our own: bind the hierarchy roots */
+  }
   pure_v2 = true;
   for (size_t i = 0; i < n; i++)
     if (!mnts[i].v2)
@@ -471,7 +473,7 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
         }
       else
         {
-          _cleanup_free_ char *own = own_cgroup (&mnts[0]);
+          _cleanup_free_ char *own = own_cgroup (&mnts[0], proc_cgroup);
           _cleanup_free_ char *src = xasprintf ("%s%s", mnts[0].mountpoint, own ? own : "");
           char again[64];
           if (mount (src, target, NULL, MS_BIND, NULL) < 0)
@@ -516,7 +518,7 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
           goto out;
         }
       snprintf (sub, sizeof (sub), "/proc/self/fd/%d/%s", tfd, mnts[i].name);
-      own = own_cgroup (&mnts[i]);
+      own = own_cgroup (&mnts[i], proc_cgroup);
       if (ctx->new_cgroupns)
         {
           const char *opts = mnts[i].opts;

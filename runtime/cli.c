@@ -79,3 +79,16 @@ mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
   free (msg);
   return 1;
 }
+
+int
+mk_cli_parse_format (const struct mk_global *g, const char *opt, const char *arg,
+                     const char *other, bool *json)
+{
+  if (strcmp (arg, "json") == 0)
+    *json = true;
+  else if (strcmp (arg, other) == 0)
+    *json = false;
+  else
+    return mk_cli_usage_error (g, "%s: expected %s or json, not `%s`", opt, other, arg);
+  return 0;
+}

@@ -24,6 +24,11 @@ int mk_cli_fail (const struct mk_global *g, const char *id, mk_error *err);
 int mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+/* --format/--log-format: "json" or OTHER ("table", "text").  Returns 0, or
+   1 after printing the usage error.  */
+int mk_cli_parse_format (const struct mk_global *g, const char *opt, const char *arg,
+                         const char *other, bool *json);
+
 #define CMD(name) int mk_cmd_##name (struct mk_global *g, int argc, char **argv)
 CMD (create);
 CMD (start);

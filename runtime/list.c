@@ -32,10 +32,8 @@ mk_cmd_list (struct mk_global *g, int argc, char **argv)
     switch (c)
       {
       case 'f':
-        if (strcmp (optarg, "json") == 0)
-          json = true;
-        else if (strcmp (optarg, "table") != 0)
-          return mk_cli_usage_error (g, "--format: expected table or json, not `%s`", optarg);
+        if (mk_cli_parse_format (g, "--format", optarg, "table", &json) != 0)
+          return 1;
         break;
       case 'q':
         quiet = true;

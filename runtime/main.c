@@ -82,10 +82,8 @@ main (int argc, char **argv)
         g.log = optarg;
         break;
       case 'f':
-        if (strcmp (optarg, "json") == 0)
-          g.log_json = true;
-        else if (strcmp (optarg, "text") != 0)
-          return mk_cli_usage_error (&g, "--log-format: expected text or json, not `%s`", optarg);
+        if (mk_cli_parse_format (&g, "--log-format", optarg, "text", &g.log_json) != 0)
+          return 1;
         break;
       case 'd':
         g.debug = true;

@@ -39,10 +39,8 @@ mk_cmd_ps (struct mk_global *g, int argc, char **argv)
     switch (c)
       {
       case 'f':
-        if (strcmp (optarg, "json") == 0)
-          json = true;
-        else if (strcmp (optarg, "table") != 0)
-          return mk_cli_usage_error (g, "--format: expected table or json, not `%s`", optarg);
+        if (mk_cli_parse_format (g, "--format", optarg, "table", &json) != 0)
+          return 1;
         break;
       case 'h':
         printf ("Usage: mkrun ps [OPTIONS] ID [PS ARGS...]\n\nList the container's processes "
