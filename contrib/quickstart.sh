@@ -3,17 +3,7 @@
 # build and install mkrun, then run a busybox container made with `mkrun spec`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DEBIAN_FRONTEND=noninteractive
-PKGS=(build-essential autoconf automake pkg-config libyajl-dev libyaml-dev libseccomp-dev
-	libcap-dev libbpf-dev bats jq busybox-static cpio qemu-system-x86)
-missing=()
-for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	apt-get update -q
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+./contrib/install-deps.sh
 ./autogen.sh >/dev/null
 ./configure -q
 make -j"$(nproc)" >/dev/null

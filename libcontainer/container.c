@@ -7,10 +7,11 @@
  * failure everything made so far is undone in reverse.  */
 #include "config.h"
 
-#include "container.h"
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
+#include "container.h"
 #include "devices.h"
+#include "foreground.h"
 #include "hooks.h"
 #include "init.h"
 #include "namespaces.h"
@@ -25,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -35,10 +35,10 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+#include <yajl/yajl_tree.h>
 
 /* Everything create made, so a failure can undo it.  */
 struct creation
@@ -132,31 +132,12 @@ preflight (const struct creation *c, bool run_mode, mk_error **err)
   if (spec->process->terminal && c->o->console_socket == NULL && (c->o->detach || !run_mode))
     return mk_error_set (err, 0, "process.terminal: a detached container needs --console-socket");
   if (!spec->process->terminal && c->o->console_socket)
-    return mk_error_set (err, 0, "--console-socket: process.terminal is false: there is no "
-                                 "terminal to send");
+    return mk_error_set (err, 0,
+                         "--console-socket: process.terminal is false: there is no "
+                         "terminal to send");
   if (mk_sysctl_validate (spec, err) < 0)
     return -1;
   return 0;
-}
-
-static pid_t
-clone_init (int flags, int cgroup_fd)
-{
-  struct clone_args args = {
-    .flags = (unsigned long long) flags,
-    .exit_signal = SIGCHLD,
-  };
-  pid_t pid;
-
-  if (cgroup_fd >= 0)
-    {
-      args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = (unsigned long long) cgroup_fd;
-    }
-  pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
-  if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
-    pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-  return pid;
 }
 
 static int
@@ -280,32 +261,19 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       if (fifo_fd < 0)
         return mk_error_set (err, errno, "open exec.fifo");
     }
-  if (c->spec->process->terminal)
-    {
-      if (o->console_socket)
-        {
-          if (mk_console_connect (o->console_socket, &console_child, err) < 0)
-            return -1;
-        }
-      else
-        {
-          int tv[2];
-          if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0)
-            return mk_error_set (err, errno, "socketpair");
-          c->console_fd = tv[0];
-          console_child = tv[1];
-        }
-    }
+  if (c->spec->process->terminal
+      && mk_console_socket (o->console_socket, &c->console_fd, &console_child, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return mk_error_set (err, errno, "socketpair");
   c->sync_fd = sv[0];
 
-  c->state.id = (char *) o->id;
+  c->state.id = (char *)o->id;
   c->state.bundle = c->bundle;
   c->state.rootfs = c->spec->root_path;
   c->state.annotations = c->spec->annotations;
   c->state.n_annotations = c->spec->n_annotations;
-  c->state.cgroup_path = (char *) mk_cgroup_path (c->cg);
+  c->state.cgroup_path = (char *)mk_cgroup_path (c->cg);
   c->state.freezer_file = mk_cgroup_freezer_file (c->cg);
   c->state.owner = getuid ();
   c->state.systemd_cgroup = o->systemd_cgroup;
@@ -341,7 +309,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
         close (console_child);
       return -1;
     }
-  c->pid = clone_init (a.plan.clone_flags, mk_cgroup_clone_fd (c->cg));
+  c->pid = mk_ns_clone (a.plan.clone_flags, mk_cgroup_clone_fd (c->cg));
   if (c->pid == 0)
     {
       close (sv[0]);
@@ -380,26 +348,23 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   c->state.created = now_rfc3339 ();
   if (mk_state_write (c->dirfd, &c->state, err) < 0)
     goto fail_notify;
-  /* Hooks that run after create returns need the spec: keep a copy.  */
-  if (c->spec->hooks[MK_HOOK_POSTSTART].n || c->spec->hooks[MK_HOOK_POSTSTOP].n)
-    {
-      _cleanup_close_ int fd
-          = openat (c->dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (fd < 0 || mk_write_all (fd, c->config_json, strlen (c->config_json)) < 0)
-        {
-          mk_error_set (err, errno, "save config.json");
-          goto fail_notify;
-        }
-    }
+  /* exec and poststart/poststop hooks need the spec as it was at create,
+     whatever happens to the bundle later: keep a copy.  */
+  {
+    _cleanup_close_ int fd
+        = openat (c->dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || mk_write_all (fd, c->config_json, strlen (c->config_json)) < 0)
+      {
+        mk_error_set (err, errno, "save config.json");
+        goto fail_notify;
+      }
+  }
   if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
     goto fail_notify;
   if (notify_fd >= 0)
     {
       _cleanup_free_ char *json = mk_state_json (&c->state, MK_STATUS_CREATED, false);
-      int r = mk_seccomp_send_listener (c->spec->seccomp, notify_fd, c->pid, json, err);
-      close (notify_fd);
-      if (r < 0)
-        return mk_error_prefix (err, "linux.seccomp.listenerPath");
+      return mk_seccomp_send_listener (c->spec->seccomp, notify_fd, c->pid, json, err);
     }
   return 0;
 fail_notify:
@@ -439,6 +404,18 @@ kill_leftovers (struct mk_cgroup *cg)
   for (size_t i = 0; i < n; i++)
     kill (pids[i], SIGKILL);
   free (pids);
+}
+
+/* Waits until the init has exec'd the program (or died): it holds FD, the
+   far end of our exec.fifo or sync socket, until then; poll reports POLLERR
+   or POLLHUP once it is gone.  Poststart hooks run after this, as
+   runtime-spec orders: after the program starts, after startContainer.  */
+static void
+wait_program_started (int fd)
+{
+  struct pollfd p = { fd, 0, 0 };
+  while (poll (&p, 1, -1) < 0 && errno == EINTR)
+    ;
 }
 
 /* Runs poststart/poststop hooks, whose failures runtime-spec says are only
@@ -489,87 +466,6 @@ cleanup_after_exit (struct creation *c)
   mk_error_free (e);
 }
 
-static int
-wait_foreground (struct creation *c, sigset_t *fwd, int *exit_code, mk_error **err)
-{
-  _cleanup_close_ int sfd = signalfd (-1, fwd, SFD_CLOEXEC);
-  struct termios saved;
-  bool raw = false;
-  int status;
-
-  if (sfd < 0)
-    return mk_error_set (err, errno, "signalfd");
-  if (c->master_fd >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
-    {
-      struct termios t = saved;
-      struct winsize ws;
-      cfmakeraw (&t);
-      tcsetattr (0, TCSANOW, &t);
-      raw = true;
-      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
-        ioctl (c->master_fd, TIOCSWINSZ, &ws);
-    }
-  for (;;)
-    {
-      struct pollfd p[3] = { { sfd, POLLIN, 0 }, { c->master_fd, POLLIN, 0 }, { 0, POLLIN, 0 } };
-      int np = c->master_fd >= 0 ? 3 : 1;
-      if (poll (p, np, -1) < 0 && errno != EINTR)
-        break;
-      if (p[0].revents & POLLIN)
-        {
-          struct signalfd_siginfo si;
-          if (read (sfd, &si, sizeof (si)) == sizeof (si))
-            {
-              if (si.ssi_signo == SIGCHLD)
-                {
-                  pid_t r = waitpid (c->pid, &status, WNOHANG);
-                  if (r == c->pid)
-                    break;
-                }
-              else if (si.ssi_signo == SIGWINCH && c->master_fd >= 0)
-                {
-                  struct winsize ws;
-                  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
-                    ioctl (c->master_fd, TIOCSWINSZ, &ws);
-                }
-              else
-                kill (c->pid, (int) si.ssi_signo);
-            }
-        }
-      if (np > 1 && (p[1].revents & (POLLIN | POLLHUP)))
-        {
-          char buf[8192];
-          ssize_t n = read (c->master_fd, buf, sizeof (buf));
-          if (n > 0)
-            mk_write_all (1, buf, n);
-          else
-            {
-              close (c->master_fd);
-              c->master_fd = -1;
-            }
-        }
-      if (np > 2 && (p[2].revents & (POLLIN | POLLHUP)))
-        {
-          char buf[8192];
-          ssize_t n = read (0, buf, sizeof (buf));
-          if (n > 0)
-            mk_write_all (c->master_fd, buf, n);
-          else
-            p[2].fd = -1;
-        }
-    }
-  if (raw)
-    tcsetattr (0, TCSANOW, &saved);
-  c->pid = 0;
-  if (WIFEXITED (status))
-    *exit_code = WEXITSTATUS (status);
-  else if (WIFSIGNALED (status))
-    *exit_code = 128 + WTERMSIG (status);
-  else
-    *exit_code = 255;
-  return 0;
-}
-
 int
 mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err)
 {
@@ -579,13 +475,7 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
 
   /* Signals for the container wait in a queue until it runs; then the
      foreground loop forwards them.  */
-  sigfillset (&all);
-  sigdelset (&all, SIGSEGV);
-  sigdelset (&all, SIGBUS);
-  sigdelset (&all, SIGILL);
-  sigdelset (&all, SIGFPE);
-  sigdelset (&all, SIGABRT);
-  sigprocmask (SIG_BLOCK, &all, &oldmask);
+  mk_foreground_block_signals (&all, &oldmask);
   if (spawn (&c, true, &oldmask, err) < 0)
     goto fail;
   if (mk_sync_send (c.sync_fd, MK_SYNC_GO, NULL, 0, -1) < 0)
@@ -593,7 +483,11 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
       mk_error_set (err, errno, "start the container");
       goto fail;
     }
-  run_hooks_warn (c.spec, MK_HOOK_POSTSTART, &c.state, MK_STATUS_RUNNING);
+  if (c.spec->hooks[MK_HOOK_POSTSTART].n)
+    {
+      wait_program_started (c.sync_fd);
+      run_hooks_warn (c.spec, MK_HOOK_POSTSTART, &c.state, MK_STATUS_RUNNING);
+    }
   *exit_code = 0;
   if (o->detach)
     {
@@ -603,8 +497,9 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
     }
   close (c.dirfd); /* unlock: others may look at it now */
   c.dirfd = -1;
-  if (wait_foreground (&c, &all, exit_code, err) < 0)
+  if (mk_foreground_wait (c.pid, &c.master_fd, &all, exit_code, err) < 0)
     goto fail;
+  c.pid = 0;
   cleanup_after_exit (&c);
   ret = 0;
   goto out;
@@ -623,38 +518,6 @@ out:
 
 /* ---- operations on an existing container ------------------------------- */
 
-static int
-load (const char *root, const char *id, bool exclusive, int *dirfd, struct mk_state **st,
-      mk_error **err)
-{
-  if (mk_state_dir_open (root, id, exclusive, dirfd, err) < 0)
-    return -1;
-  if (mk_state_read (*dirfd, id, st, err) < 0)
-    {
-      close (*dirfd);
-      return -1;
-    }
-  return 0;
-}
-
-/* The spec saved at create, for poststart/poststop hooks; NULL if none. */
-static struct mk_spec *
-saved_spec (int dirfd, const struct mk_state *st)
-{
-  _cleanup_free_ char *json = NULL;
-  struct mk_spec *spec = NULL;
-  mk_error *e = NULL;
-  if (faccessat (dirfd, "config.json", F_OK, 0) < 0)
-    return NULL;
-  if (mk_read_file_at (dirfd, "config.json", &json, NULL, &e) < 0
-      || mk_spec_parse (json, st->bundle, &spec, &e) < 0)
-    {
-      mk_error_free (e);
-      return NULL;
-    }
-  return spec;
-}
-
 int
 mk_container_start (const char *root, const char *id, mk_error **err)
 {
@@ -665,7 +528,7 @@ mk_container_start (const char *root, const char *id, mk_error **err)
   struct mk_spec *spec;
   int ret = -1;
 
-  if (load (root, id, true, &dirfd, &st, err) < 0)
+  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
     return -1;
   status = mk_state_status (dirfd, st);
   if (status != MK_STATUS_CREATED)
@@ -686,8 +549,12 @@ mk_container_start (const char *root, const char *id, mk_error **err)
       goto out;
     }
   unlinkat (dirfd, "exec.fifo", 0);
-  spec = saved_spec (dirfd, st);
-  run_hooks_warn (spec, MK_HOOK_POSTSTART, st, MK_STATUS_RUNNING);
+  spec = mk_state_saved_spec (dirfd, st, NULL);
+  if (spec && spec->hooks[MK_HOOK_POSTSTART].n)
+    {
+      wait_program_started (fifo);
+      run_hooks_warn (spec, MK_HOOK_POSTSTART, st, MK_STATUS_RUNNING);
+    }
   mk_spec_free (spec);
   ret = 0;
 out:
@@ -700,7 +567,7 @@ mk_container_state (const char *root, const char *id, char **json, mk_error **er
 {
   _cleanup_close_ int dirfd = -1;
   struct mk_state *st = NULL;
-  if (load (root, id, false, &dirfd, &st, err) < 0)
+  if (mk_state_load (root, id, false, &dirfd, &st, err) < 0)
     return -1;
   *json = mk_state_json (st, mk_state_status (dirfd, st), true);
   mk_state_free (st);
@@ -715,12 +582,16 @@ mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error
   enum mk_status status;
   int ret = -1;
 
-  if (load (root, id, false, &dirfd, &st, err) < 0)
+  if (mk_state_load (root, id, false, &dirfd, &st, err) < 0)
     return -1;
   status = mk_state_status (dirfd, st);
-  if (status == MK_STATUS_STOPPED)
+  /* runc's contract, which the engines parse: "container not running" for a
+     stopped init (containerd's shim maps that text to NotFound, so that
+     "delete --force" of an exited task goes on), while --all on a stopped
+     container signals what is left in its cgroup and succeeds.  */
+  if (status == MK_STATUS_STOPPED && !all)
     {
-      mk_error_set (err, 0, "container `%s` is not running", id);
+      mk_error_set (err, 0, "container not running");
       goto out;
     }
   if (all)
@@ -728,9 +599,23 @@ mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error
       struct mk_cgroup *cg = NULL;
       pid_t *pids = NULL;
       size_t n = 0;
+      if (!st->cgroup_path[0] && status == MK_STATUS_STOPPED)
+        {
+          ret = 0;
+          goto out;
+        }
       if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, &pids, &n, err) < 0)
         {
           mk_cgroup_free (cg);
+          if (status != MK_STATUS_STOPPED)
+            goto out;
+          /* Stopped and its cgroup already gone: nothing left to signal.  */
+          if (err)
+            {
+              mk_error_free (*err);
+              *err = NULL;
+            }
+          ret = 0;
           goto out;
         }
       for (size_t i = 0; i < n; i++)
@@ -778,7 +663,7 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
   enum mk_status status;
   int ret = -1;
 
-  if (load (root, id, true, &dirfd, &st, err) < 0)
+  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
     return -1;
   status = mk_state_status (dirfd, st);
   if ((status == MK_STATUS_RUNNING || status == MK_STATUS_PAUSED) && !force)
@@ -801,7 +686,7 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
         }
       wait_gone (st->pid, st->start_time);
     }
-  spec = saved_spec (dirfd, st);
+  spec = mk_state_saved_spec (dirfd, st, NULL);
   run_hooks_warn (spec, MK_HOOK_POSTSTOP, st, MK_STATUS_STOPPED);
   if (cg && destroy_cgroup (cg, err) < 0)
     goto out;
@@ -830,7 +715,7 @@ mk_container_list (const char *root, struct mk_container_info **out, size_t *n, 
       int dirfd;
       struct mk_state *st = NULL;
       mk_error *e = NULL;
-      if (load (root, *id, false, &dirfd, &st, &e) < 0)
+      if (mk_state_load (root, *id, false, &dirfd, &st, &e) < 0)
         {
           mk_error_free (e);
           continue;
@@ -871,7 +756,7 @@ mk_container_pause (const char *root, const char *id, bool pause, mk_error **err
   enum mk_status status, want = pause ? MK_STATUS_RUNNING : MK_STATUS_PAUSED;
   int ret = -1;
 
-  if (load (root, id, true, &dirfd, &st, err) < 0)
+  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
     return -1;
   status = mk_state_status (dirfd, st);
   if (status != want)
@@ -902,7 +787,7 @@ mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk
   struct mk_cgroup *cg = NULL;
   int ret = -1;
 
-  if (load (root, id, false, &dirfd, &st, err) < 0)
+  if (mk_state_load (root, id, false, &dirfd, &st, err) < 0)
     return -1;
   if (mk_state_status (dirfd, st) == MK_STATUS_STOPPED)
     {
@@ -914,6 +799,75 @@ mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk
   ret = 0;
 out:
   mk_cgroup_free (cg);
+  mk_state_free (st);
+  return ret;
+}
+
+int
+mk_container_update (const char *root, const char *id, const char *resources_json,
+                     char *const *flags, mk_error **err)
+{
+  _cleanup_close_ int dirfd = -1;
+  struct mk_state *st = NULL;
+  struct mk_resources *r = NULL;
+  struct mk_cgroup *cg = NULL;
+  enum mk_status status;
+  int ret = -1;
+
+  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
+    return -1;
+  status = mk_state_status (dirfd, st);
+  if (status == MK_STATUS_STOPPED)
+    {
+      mk_error_set (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  if (resources_json)
+    {
+      char errbuf[256] = "";
+      yajl_val tree = yajl_tree_parse (resources_json, errbuf, sizeof (errbuf));
+      int r2;
+      if (tree == NULL)
+        {
+          char *nl = strchr (errbuf, '\n');
+          if (nl)
+            *nl = '\0';
+          mk_error_set (err, 0, "--resources: not valid JSON: %s", errbuf);
+          goto out;
+        }
+      r2 = mk_resources_parse (tree, "resources", &r, err);
+      yajl_tree_free (tree);
+      if (r2 < 0)
+        goto out;
+      /* As runc: update changes limits, never the device rules.  */
+      r->n_devices = 0;
+    }
+  else
+    r = xmalloc0 (sizeof (*r));
+  for (char *const *f = flags; f && *f; f++)
+    {
+      _cleanup_free_ char *name = xstrdup (*f);
+      char *eq = strchr (name, '=');
+      if (eq == NULL)
+        {
+          mk_error_set (err, 0, "bad flag `%s`", *f);
+          goto out;
+        }
+      *eq = '\0';
+      if (mk_resources_set_flag (r, name, eq + 1, err) < 0)
+        goto out;
+    }
+  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
+    {
+      mk_error_set (err, 0, "container `%s` has no cgroup", id);
+      goto out;
+    }
+  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_update (cg, r, err) < 0)
+    goto out;
+  ret = 0;
+out:
+  mk_cgroup_free (cg);
+  mk_resources_free (r);
   mk_state_free (st);
   return ret;
 }

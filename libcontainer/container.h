@@ -32,6 +32,47 @@ int mk_container_state (const char *root, const char *id, char **json, mk_error 
 int mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error **err);
 int mk_container_delete (const char *root, const char *id, bool force, mk_error **err);
 
+/* exec: a new process in a created or running container (exec.c).  */
+struct mk_exec_opts
+{
+  const char *root;
+  const char *id;
+  const char *process_file; /* --process: a process JSON; the flags below are then ignored */
+  char **args;              /* the command, NULL-terminated */
+  const char *cwd;
+  char **env;               /* KEY=VALUE, added to (or replacing in) the container's */
+  const char *user;         /* "UID[:GID]" */
+  const char *additional_gids; /* comma-separated, added */
+  char **caps;              /* CAP_X added to the bounding, effective, permitted sets */
+  bool no_new_privs;
+  int tty;                  /* -1: as the process JSON says (false without one) */
+  const char *console_socket;
+  bool detach;
+  const char *pid_file;
+  int preserve_fds;
+  const char *process_label;
+  const char *apparmor;
+  char **cgroups;           /* --cgroup [CONTROLLERS:]PATH, each below the container's */
+};
+/* In the foreground, waits and sets *exit_code to the process's status
+   (128+N for signal N); detached, returns once it runs.  */
+int mk_container_exec (const struct mk_exec_opts *o, int *exit_code, mk_error **err);
+
+/* Changes the container's cgroup limits: RESOURCES_JSON (a linux.resources
+   object, or NULL), then FLAGS ("memory=64m", runc's update flag names
+   without dashes) on top.  Device rules are never changed.  */
+int mk_container_update (const char *root, const char *id, const char *resources_json,
+                         char *const *flags, mk_error **err);
+
+/* Statistics and events (events.c).  FN gets each event as one line of
+   JSON: {"type":"stats","id":ID,"data":{...}} (runc's shape) or
+   {"type":"oom","id":ID}.  ONCE: one stats event and return.  Otherwise
+   stats every INTERVAL_MS and oom events as they happen, until the
+   container stops.  */
+typedef void (*mk_event_fn) (const char *json, void *arg);
+int mk_container_events (const char *root, const char *id, bool once, unsigned interval_ms,
+                         mk_event_fn fn, void *arg, mk_error **err);
+
 /* Freezes (pause) or thaws (resume) every process of the container.  */
 int mk_container_pause (const char *root, const char *id, bool pause, mk_error **err);
 /* The pids of the container's processes (its cgroup), malloc'ed.  */

@@ -5,10 +5,10 @@
  * the runtime as an error message.  */
 #include "config.h"
 
-#include "init.h"
 #include "caps.h"
 #include "devices.h"
 #include "hooks.h"
+#include "init.h"
 #include "mounts.h"
 #include "process.h"
 #include "rootfs.h"
@@ -39,7 +39,7 @@ static int
 run_container_hooks (struct mk_init_args *a, enum mk_hook_kind kind, enum mk_status status,
                      mk_error **err)
 {
-  struct mk_state st = { .id = (char *) a->id, .pid = a->host_pid, .bundle = (char *) a->bundle };
+  struct mk_state st = { .id = (char *)a->id, .pid = a->host_pid, .bundle = (char *)a->bundle };
   _cleanup_free_ char *json = NULL;
   if (a->spec->hooks[kind].n == 0)
     return 0;
@@ -80,8 +80,7 @@ setup_namespaces (struct mk_init_args *a, mk_error **err)
       if (mk_sync_send (a->sync_fd, MK_SYNC_WANT_IDMAPS, NULL, 0, -1) < 0)
         return mk_error_set (err, errno, "ask for the id maps");
     }
-  if (a->plan.new_user
-      && mk_sync_expect (a->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, err) < 0)
+  if (a->plan.new_user && mk_sync_expect (a->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, err) < 0)
     return -1;
   if (a->plan.new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return mk_error_set (err, errno, "become root in the user namespace");
@@ -167,11 +166,59 @@ wait_start (struct mk_init_args *a, mk_error **err)
               nanosleep (&ts, NULL);
             }
         }
-      close (a->fifo_fd);
-      a->fifo_fd = -1;
+      /* fifo_fd stays open (close-on-exec): `start` waits for it to
+         close before it runs poststart hooks.  */
       return 0;
     }
   return mk_sync_expect (a->sync_fd, MK_SYNC_GO, NULL, err) < 0 ? -1 : 0;
+}
+
+int
+mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
+                         char **exec_path, int *notify_fd, mk_error **err)
+{
+  bool seccomp_loaded = false;
+
+  if (setsid () < 0)
+    return mk_error_set (err, errno, "setsid");
+  if (p->terminal && console_fd >= 0
+      && mk_terminal_setup (console_fd, p->console_height, p->console_width, err) < 0)
+    return -1;
+  if (console_fd >= 0)
+    close (console_fd);
+  if (mk_process_apply_limits (spec, p, err) < 0)
+    return -1;
+  umask (p->has_umask ? p->umask : 022);
+  if (mk_process_find_exec (p, exec_path, err) < 0)
+    return -1;
+  if (mk_process_chdir (p, err) < 0)
+    return -1;
+  if (mk_process_set_labels (p, err) < 0)
+    return -1;
+
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+     while still root.  */
+  if (spec->seccomp && !p->no_new_privileges)
+    {
+      if (mk_seccomp_load (spec->seccomp, notify_fd, err) < 0)
+        return -1;
+      seccomp_loaded = true;
+    }
+  if (mk_caps_drop_bounding (p, err) < 0)
+    return -1;
+  if (prctl (PR_SET_KEEPCAPS, 1) < 0)
+    return mk_error_set (err, errno, "keep capabilities");
+  if (mk_process_set_user (p, err) < 0)
+    return -1;
+  prctl (PR_SET_KEEPCAPS, 0);
+  if (mk_caps_apply (p, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return mk_error_set (err, errno, "process.noNewPrivileges");
+  if (spec->seccomp && !seccomp_loaded && mk_seccomp_load (spec->seccomp, notify_fd, err) < 0)
+    return -1;
+
+  return 0;
 }
 
 void
@@ -181,7 +228,6 @@ mk_init_run (struct mk_init_args *a)
   mk_error *err = NULL;
   _cleanup_free_ char *exec_path = NULL;
   int notify_fd = -1;
-  bool seccomp_loaded = false;
 
   /* The state dir's flock is shared with this copy of its fd: let go of it
      so `state`, `list` and `start` can take it while we wait.  */
@@ -195,7 +241,7 @@ mk_init_run (struct mk_init_args *a)
     char buf[32];
     ssize_t n = readlink ("/proc/self", buf, sizeof (buf) - 1);
     buf[n > 0 ? n : 0] = '\0';
-    a->host_pid = (pid_t) atoi (buf);
+    a->host_pid = (pid_t)atoi (buf);
   }
   if (a->self_enter && mk_cgroup_enter_self_v1 (a->self_enter, &err) < 0)
     goto fail;
@@ -215,51 +261,7 @@ mk_init_run (struct mk_init_args *a)
   if (wait_cgroup (a, &err) < 0)
     goto fail;
 
-  if (setsid () < 0)
-    {
-      mk_error_set (&err, errno, "setsid");
-      goto fail;
-    }
-  if (p->terminal && a->console_fd >= 0
-      && mk_terminal_setup (a->console_fd, p->console_height, p->console_width, &err) < 0)
-    goto fail;
-  if (a->console_fd >= 0)
-    close (a->console_fd);
-  if (mk_process_apply_limits (a->spec, p, &err) < 0)
-    goto fail;
-  umask (p->has_umask ? p->umask : 022);
-  if (mk_process_find_exec (p, &exec_path, &err) < 0)
-    goto fail;
-  if (mk_process_chdir (p, &err) < 0)
-    goto fail;
-
-  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
-     while still root.  */
-  if (a->spec->seccomp && !p->no_new_privileges)
-    {
-      if (mk_seccomp_load (a->spec->seccomp, &notify_fd, &err) < 0)
-        goto fail;
-      seccomp_loaded = true;
-    }
-  if (mk_caps_drop_bounding (p, &err) < 0)
-    goto fail;
-  if (prctl (PR_SET_KEEPCAPS, 1) < 0)
-    {
-      mk_error_set (&err, errno, "keep capabilities");
-      goto fail;
-    }
-  if (mk_process_set_user (p, &err) < 0)
-    goto fail;
-  prctl (PR_SET_KEEPCAPS, 0);
-  if (mk_caps_apply (p, &err) < 0)
-    goto fail;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    {
-      mk_error_set (&err, errno, "process.noNewPrivileges");
-      goto fail;
-    }
-  if (a->spec->seccomp && !seccomp_loaded
-      && mk_seccomp_load (a->spec->seccomp, &notify_fd, &err) < 0)
+  if (mk_init_prepare_process (a->spec, p, a->console_fd, &exec_path, &notify_fd, &err) < 0)
     goto fail;
 
   /* Once told we are ready the runtime may be gone at any moment (create
@@ -271,7 +273,8 @@ mk_init_run (struct mk_init_args *a)
     close (notify_fd);
   if (wait_start (a, &err) < 0)
     _exit (1);
-  close (a->sync_fd);
+  /* sync_fd stays open (close-on-exec): `run` waits for it to close
+     before it runs poststart hooks.  */
   if (run_container_hooks (a, MK_HOOK_START_CONTAINER, MK_STATUS_CREATED, &err) < 0)
     {
       fprintf (stderr, "mkrun: %s\n", err->msg);

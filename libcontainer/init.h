@@ -31,6 +31,14 @@ struct mk_init_args
   sigset_t sigmask;   /* the runtime's mask before it blocked signals */
 };
 
+/* The steps the init and exec's process share, after namespaces and the
+   root are in place: setsid, the terminal (sent over CONSOLE_FD, then
+   closed), limits, umask, the lookup of args[0], cwd, LSM labels, seccomp,
+   capabilities and user.  *exec_path is what to execve, *notify_fd the
+   seccomp listener fd or -1.  */
+int mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p,
+                             int console_fd, char **exec_path, int *notify_fd, mk_error **err);
+
 /* Never returns: execs process.args or reports an error on sync_fd and
    exits.  */
 void mk_init_run (struct mk_init_args *a) __attribute__ ((noreturn));

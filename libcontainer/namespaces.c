@@ -6,10 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 int
 mk_ns_plan (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_error **err)
@@ -186,4 +190,24 @@ mk_ns_write_idmaps (const struct mk_spec *spec, pid_t pid, mk_error **err)
     return -1;
   return write_map (pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, "linux.gidMappings",
                     err);
+}
+
+pid_t
+mk_ns_clone (int flags, int cgroup_fd)
+{
+  struct clone_args args = {
+    .flags = (unsigned long long)flags,
+    .exit_signal = SIGCHLD,
+  };
+  pid_t pid;
+
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (unsigned long long)cgroup_fd;
+    }
+  pid = (pid_t)syscall (SYS_clone3, &args, sizeof (args));
+  if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
+    pid = (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  return pid;
 }

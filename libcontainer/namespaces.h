@@ -26,6 +26,10 @@ struct mk_ns_plan
 };
 
 int mk_ns_plan (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_error **err);
+/* clone3 with FLAGS (CLONE_NEW*) into the cgroup CGROUP_FD (-1: the
+   caller's); like fork, returns 0 in the child.  Falls back to clone(2)
+   where clone3 is missing and no cgroup is asked for.  */
+pid_t mk_ns_clone (int flags, int cgroup_fd);
 /* In the runtime, before clone: join pid/time by path, or make the time
    namespace and write its offsets.  */
 int mk_ns_before_clone (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_error **err);

@@ -47,16 +47,16 @@ mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process *p,
       struct rlimit rl = { p->rlimits[i].soft, p->rlimits[i].hard };
       if (setrlimit (p->rlimits[i].resource, &rl) < 0)
         return mk_error_set (err, errno, "process.rlimits[%zu]: set soft %llu hard %llu", i,
-                             (unsigned long long) rl.rlim_cur, (unsigned long long) rl.rlim_max);
+                             (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
     }
   if (p->has_scheduler)
     {
       struct sched_attr_ attr = {
         .size = sizeof (attr),
-        .sched_policy = (uint32_t) p->sched_policy,
+        .sched_policy = (uint32_t)p->sched_policy,
         .sched_flags = p->sched_flags,
         .sched_nice = p->sched_nice,
-        .sched_priority = (uint32_t) p->sched_priority,
+        .sched_priority = (uint32_t)p->sched_priority,
         .sched_runtime = p->sched_runtime,
         .sched_deadline = p->sched_deadline,
         .sched_period = p->sched_period,
@@ -81,9 +81,9 @@ mk_process_set_user (const struct mk_process *p, mk_error **err)
   if (setgroups (p->n_additional_gids, p->additional_gids) < 0 && errno != EPERM)
     return mk_error_set (err, errno, "process.user.additionalGids: setgroups");
   if (setresgid (p->gid, p->gid, p->gid) < 0)
-    return mk_error_set (err, errno, "process.user.gid: setgid %u", (unsigned) p->gid);
+    return mk_error_set (err, errno, "process.user.gid: setgid %u", (unsigned)p->gid);
   if (setresuid (p->uid, p->uid, p->uid) < 0)
-    return mk_error_set (err, errno, "process.user.uid: setuid %u", (unsigned) p->uid);
+    return mk_error_set (err, errno, "process.user.uid: setuid %u", (unsigned)p->uid);
   return 0;
 }
 
@@ -133,7 +133,7 @@ mk_process_find_exec (const struct mk_process *p, char **out, mk_error **err)
   for (s = path;; s = strchr (s, ':') + 1)
     {
       size_t len = strcspn (s, ":");
-      char *cand = xasprintf ("%.*s/%s", (int) len, len ? s : ".", name);
+      char *cand = xasprintf ("%.*s/%s", (int)len, len ? s : ".", name);
       if (executable (cand))
         {
           *out = cand;
@@ -143,5 +143,30 @@ mk_process_find_exec (const struct mk_process *p, char **out, mk_error **err)
       if (s[len] == '\0')
         break;
     }
-  return mk_error_set (err, ENOENT, "process.args[0]: `%s` not found in $PATH", name);
+  return mk_error_set (err, 0, "process.args[0]: exec: \"%s\": executable file not found in $PATH",
+                       name);
+}
+
+int
+mk_process_set_labels (const struct mk_process *p, mk_error **err)
+{
+  if (p->apparmor_profile && p->apparmor_profile[0])
+    {
+      _cleanup_free_ char *v = xasprintf ("exec %s", p->apparmor_profile);
+      mk_error *e = NULL;
+      /* Since 5.8 AppArmor has its own directory; older kernels the
+         shared one.  */
+      if (mk_write_string_at (AT_FDCWD, "/proc/self/attr/apparmor/exec", v, &e) < 0
+          && mk_write_string_at (AT_FDCWD, "/proc/self/attr/exec", v, NULL) < 0)
+        {
+          mk_error_free (e);
+          return mk_error_set (err, errno, "process.apparmorProfile: set `%s`",
+                               p->apparmor_profile);
+        }
+      mk_error_free (e);
+    }
+  if (p->selinux_label && p->selinux_label[0]
+      && mk_write_string_at (AT_FDCWD, "/proc/self/attr/exec", p->selinux_label, NULL) < 0)
+    return mk_error_set (err, errno, "process.selinuxLabel: set `%s`", p->selinux_label);
+  return 0;
 }

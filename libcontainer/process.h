@@ -14,6 +14,9 @@ int mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process
 int mk_process_set_user (const struct mk_process *p, mk_error **err);
 /* chdir to process.cwd and check it is inside the root (CVE-2024-21626).  */
 int mk_process_chdir (const struct mk_process *p, mk_error **err);
+/* process.apparmorProfile and process.selinuxLabel: what the kernel
+   applies at the next execve (/proc/self/attr/...).  */
+int mk_process_set_labels (const struct mk_process *p, mk_error **err);
 /* Finds args[0] on the PATH of process.env; the result is malloc'ed.  */
 int mk_process_find_exec (const struct mk_process *p, char **path, mk_error **err);
 

@@ -693,9 +693,9 @@ container_process_state (const struct mk_seccomp *s, pid_t pid, const char *stat
   return 0;
 }
 
-int
-mk_seccomp_send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid,
-                          const char *state_json, mk_error **err)
+static int
+send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid, const char *state_json,
+               mk_error **err)
 {
   _cleanup_free_ char *msg = NULL;
   _cleanup_close_ int sock = -1;
@@ -788,4 +788,13 @@ const char *const *
 mk_seccomp_known_archs (void)
 {
   return arch_names;
+}
+
+int
+mk_seccomp_send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid,
+                          const char *state_json, mk_error **err)
+{
+  int ret = send_listener (s, notify_fd, pid, state_json, err);
+  close (notify_fd);
+  return ret < 0 ? mk_error_prefix (err, "linux.seccomp.listenerPath") : 0;
 }

@@ -29,7 +29,8 @@ int mk_seccomp_load (struct mk_seccomp *s, int *notify_fd, mk_error **err);
 
 /* Connects to listenerPath and sends the runtime-spec "container process
    state" (STATE_JSON: the container's state object) with NOTIFY_FD attached
-   by SCM_RIGHTS, as runtime-spec's seccomp section says.  */
+   by SCM_RIGHTS, as runtime-spec's seccomp section says; closes NOTIFY_FD
+   in every case.  */
 int mk_seccomp_send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid,
                               const char *state_json, mk_error **err);
 

@@ -15,8 +15,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-static const char *const status_names[]
-    = { "creating", "created", "running", "stopped", "paused" };
+static const char *const status_names[] = { "creating", "created", "running", "stopped", "paused" };
 
 const char *
 mk_status_name (enum mk_status s)
@@ -130,7 +129,7 @@ mk_state_dir_remove (const char *root, const char *id, mk_error **err)
   return 0;
 }
 
-#define GEN_STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+#define GEN_STR(g, s) yajl_gen_string (g, (const unsigned char *)(s), strlen (s))
 
 static void
 gen_state (yajl_gen g, const struct mk_state *st, const char *status, bool full)
@@ -212,7 +211,7 @@ mk_state_write (int dirfd, const struct mk_state *st, mk_error **err)
 
   gen_state (g, st, NULL, true);
   GEN_STR (g, "start_time");
-  yajl_gen_integer (g, (long long) st->start_time);
+  yajl_gen_integer (g, (long long)st->start_time);
   GEN_STR (g, "cgroup_path");
   GEN_STR (g, st->cgroup_path ? st->cgroup_path : "");
   GEN_STR (g, "freezer_file");
@@ -251,11 +250,13 @@ mk_state_read (int dirfd, const char *id, struct mk_state **out, mk_error **err)
     }
   st = xmalloc0 (sizeof (*st));
   st->id = xstrdup (id);
-#define S(key) ((v = mk_json_get (tree, key)) && YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : xstrdup (""))
+#define S(key)                                                                                     \
+  ((v = mk_json_get (tree, key)) && YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v))             \
+                                                       : xstrdup (""))
 #define I(key) ((v = mk_json_get (tree, key)) && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0)
-  st->pid = (pid_t) I ("pid");
-  st->start_time = (unsigned long long) I ("start_time");
-  st->owner = (uid_t) I ("owner_uid");
+  st->pid = (pid_t)I ("pid");
+  st->start_time = (unsigned long long)I ("start_time");
+  st->owner = (uid_t)I ("owner_uid");
   st->bundle = S ("bundle");
   st->rootfs = S ("rootfs");
   st->created = S ("created");
@@ -340,7 +341,7 @@ mk_state_status (int dirfd, const struct mk_state *st)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 int
@@ -376,4 +377,43 @@ mk_state_list (const char *root, char ***ids, mk_error **err)
   qsort (v, n, sizeof (char *), cmp_str);
   *ids = v;
   return 0;
+}
+
+int
+mk_state_load (const char *root, const char *id, bool exclusive, int *dirfd, struct mk_state **st,
+               mk_error **err)
+{
+  if (mk_state_dir_open (root, id, exclusive, dirfd, err) < 0)
+    return -1;
+  if (mk_state_read (*dirfd, id, st, err) < 0)
+    {
+      close (*dirfd);
+      *dirfd = -1;
+      return -1;
+    }
+  return 0;
+}
+
+struct mk_spec *
+mk_state_saved_spec (int dirfd, const struct mk_state *st, mk_error **err)
+{
+  _cleanup_free_ char *json = NULL;
+  struct mk_spec *spec = NULL;
+  mk_error *e = NULL;
+  if (faccessat (dirfd, "config.json", F_OK, 0) < 0)
+    {
+      if (err)
+        mk_error_set (err, errno, "the container's saved config.json");
+      return NULL;
+    }
+  if (mk_read_file_at (dirfd, "config.json", &json, NULL, &e) < 0
+      || mk_spec_parse (json, st->bundle, &spec, &e) < 0)
+    {
+      if (err)
+        *err = e;
+      else
+        mk_error_free (e);
+      return NULL;
+    }
+  return spec;
 }

@@ -59,6 +59,13 @@ enum mk_status mk_state_status (int dirfd, const struct mk_state *st);
    with runc's extra fields (rootfs, created, owner).  */
 char *mk_state_json (const struct mk_state *st, enum mk_status status, bool pretty);
 
+/* mk_state_dir_open + mk_state_read: *dirfd (locked) and *st, or -1.  */
+int mk_state_load (const char *root, const char *id, bool exclusive, int *dirfd,
+                   struct mk_state **st, mk_error **err);
+/* The config.json create saved in the state dir, parsed; NULL (with *err
+   set when ERR is not NULL) if there is none or it does not parse.  */
+struct mk_spec *mk_state_saved_spec (int dirfd, const struct mk_state *st, mk_error **err);
+
 /* Lists the ids under ROOT (sorted).  */
 int mk_state_list (const char *root, char ***ids, mk_error **err);
 

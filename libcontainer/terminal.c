@@ -96,3 +96,16 @@ mk_terminal_recv_master (int sock, int *master, mk_error **err)
       }
   return mk_error_set (err, 0, "receive the container's pty: no descriptor");
 }
+
+int
+mk_console_socket (const char *console_socket, int *runtime_fd, int *child_fd, mk_error **err)
+{
+  int tv[2];
+  if (console_socket)
+    return mk_console_connect (console_socket, child_fd, err);
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tv) < 0)
+    return mk_error_set (err, errno, "socketpair");
+  *runtime_fd = tv[0];
+  *child_fd = tv[1];
+  return 0;
+}

@@ -8,6 +8,12 @@
 #include "error.h"
 
 int mk_console_connect (const char *path, int *fd, mk_error **err);
+/* The socket the init sends its pty master over: CONSOLE_SOCKET when given
+   (*RUNTIME_FD stays -1), else one end of a socketpair for the runtime
+   itself (*RUNTIME_FD, to receive the master for run/exec in the
+   foreground).  *CHILD_FD is for the init.  */
+int mk_console_socket (const char *console_socket, int *runtime_fd, int *child_fd,
+                       mk_error **err);
 /* In the init, after /dev/pts is mounted and the root pivoted.  */
 int mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, mk_error **err);
 /* Receives a pty master sent over SOCK (by an init): for `run` in the

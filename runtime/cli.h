@@ -42,5 +42,9 @@ CMD (features);
 CMD (pause);
 CMD (resume);
 CMD (ps);
+CMD (exec);
+CMD (update);
+CMD (events);
+CMD (checkpoint);
 
 #endif

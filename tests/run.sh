@@ -1,16 +1,20 @@
 #!/bin/bash
 # mkrun's test driver (what "make check" runs).
 #
-# Usage: tests/run.sh [--host-only|--vm-only] [-f REGEX] [BATS_FILE|NAME...]
+# Usage: tests/run.sh [--host-only|--vm-only|--engines-only] [--no-engines]
+#                     [-f REGEX] [BATS_FILE|NAME...]
 #   --host-only   only the bats suite on this host
 #   --vm-only     only the cgroup v2 VM suite (tests/vm/run.sh)
+#   --engines-only  only the engine suite (tests/engines/*.bats: Podman,
+#                 containerd, CRI, Docker, Slurm running through mkrun)
+#   --no-engines  everything but the engine suite
 #   -f REGEX      only tests whose name matches (bats -f), host and VM
 #   BATS_FILE...  only these files (tests/bats/foo.bats, or just "foo"); the VM
 #                 runs those of them that are in its list (VM_TESTS), or all of
 #                 them with --vm-only
 #
 # Environment: MKRUN (runtime, default <repo>/mkrun), VM_TESTS (files for the
-# VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats), BATS_TEST_TIMEOUT
+# VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats), BATS_TEST_TIMEOUT
 # (per test, default 120 on the host), TEST_LOG_DIR (TAP logs, default tests/logs).
 #
 # Prints the TAP streams, the names of the failed tests, and, as its very last
@@ -21,19 +25,21 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRCDIR=$(cd "$HERE/.." && pwd)
 cd "$SRCDIR" || exit 2
 
-DO_HOST=1 DO_VM=1
+DO_HOST=1 DO_VM=1 DO_ENGINES=1
 FILTER=()
 FILES=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--host-only) DO_VM=0 ;;
-	--vm-only) DO_HOST=0 ;;
+	--host-only) DO_VM=0 DO_ENGINES=0 ;;
+	--vm-only) DO_HOST=0 DO_ENGINES=0 ;;
+	--engines-only) DO_HOST=0 DO_VM=0 ;;
+	--no-engines) DO_ENGINES=0 ;;
 	-f | --filter)
 		FILTER=(-f "$2")
 		shift
 		;;
 	-h | --help)
-		sed -n '2,18p' "$0"
+		sed -n '2,22p' "$0"
 		exit 0
 		;;
 	-*)
@@ -44,6 +50,7 @@ while [ $# -gt 0 ]; do
 		f=$1
 		[ -f "$f" ] || f=tests/bats/$1
 		[ -f "$f" ] || f=tests/bats/$1.bats
+		[ -f "$f" ] || f=tests/engines/$1.bats
 		if [ ! -f "$f" ]; then
 			echo "run.sh: no test file $1" >&2
 			exit 2
@@ -92,7 +99,10 @@ count_tap() {
 
 if [ "$DO_HOST" = 1 ]; then
 	if [ ${#FILES[@]} -gt 0 ]; then
-		HOST_FILES=("${FILES[@]}")
+		HOST_FILES=()
+		for f in "${FILES[@]}"; do
+			case "$f" in tests/engines/*) ;; *) HOST_FILES+=("$f") ;; esac
+		done
 	else
 		HOST_FILES=(tests/bats/*.bats)
 	fi
@@ -101,7 +111,7 @@ if [ "$DO_HOST" = 1 ]; then
 	echo "=== host suite: ${HOST_FILES[*]} (MKRUN=$MKRUN, cgroups: $(stat -f -c %T /sys/fs/cgroup 2>/dev/null))"
 	if [ ! -x "$MKRUN" ]; then
 		echo "not ok 1 host: runtime $MKRUN not found (build it, or set MKRUN)" | tee "$TAP"
-	elif [ ! -e "${HOST_FILES[0]}" ]; then
+	elif [ ${#HOST_FILES[@]} -eq 0 ] || [ ! -e "${HOST_FILES[0]}" ]; then
 		echo "no bats files"
 	else
 		bats --tap "${FILTER[@]}" "${HOST_FILES[@]}" </dev/null 2>&1 | tee "$TAP"
@@ -110,7 +120,7 @@ if [ "$DO_HOST" = 1 ]; then
 fi
 
 if [ "$DO_VM" = 1 ]; then
-	read -r -a VM_LIST <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats}"
+	read -r -a VM_LIST <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats}"
 	if [ ${#FILES[@]} -gt 0 ] && [ "$DO_HOST" = 1 ]; then
 		sel=()
 		for f in "${FILES[@]}"; do
@@ -134,6 +144,32 @@ if [ "$DO_VM" = 1 ]; then
 		count_tap cgroupv2-vm "$TAP"
 	else
 		echo "=== cgroup v2 VM suite: nothing selected"
+	fi
+fi
+
+if [ "$DO_ENGINES" = 1 ]; then
+	ENGINE_FILES=()
+	if [ ${#FILES[@]} -gt 0 ]; then
+		for f in "${FILES[@]}"; do
+			case "$f" in tests/engines/*) ENGINE_FILES+=("$f") ;; esac
+		done
+	else
+		for f in tests/engines/*.bats; do
+			[ -e "$f" ] && ENGINE_FILES+=("$f")
+		done
+	fi
+	TAP=$LOGDIR/engines.tap
+	: >"$TAP"
+	if [ ${#ENGINE_FILES[@]} -gt 0 ]; then
+		echo "=== engine suite: ${ENGINE_FILES[*]}"
+		start=$SECONDS
+		# Engines are slower to start than a runtime: a longer per-test limit.
+		BATS_TEST_TIMEOUT=${ENGINE_TEST_TIMEOUT:-300} \
+			bats --tap "${FILTER[@]}" "${ENGINE_FILES[@]}" </dev/null 2>&1 | tee "$TAP"
+		echo "# engine suite took $((SECONDS - start)) s"
+		count_tap engines "$TAP"
+	else
+		echo "=== engine suite: nothing selected"
 	fi
 fi
 

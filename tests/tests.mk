@@ -4,6 +4,7 @@
 #                              bats suite, then the cgroup v2 VM suite)
 #   make check-host         only the host bats suite
 #   make check-cgroupv2     only the cgroup v2 VM suite (tests/vm/run.sh)
+#   make check-engines      only the engine suite (tests/engines/*.bats)
 #
 # Variables: MKRUN (runtime under test, default the one just built),
 # TESTFLAGS (passed to tests/run.sh, e.g. TESTFLAGS="-f kill lifecycle"),
@@ -12,7 +13,7 @@
 # "make check MKRUN=runc" reaches the recipes through the environment.
 MKRUN_TEST_ENV = MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" top_builddir="$(abs_top_builddir)"
 
-.PHONY: check-mkrun check-host check-cgroupv2
+.PHONY: check-mkrun check-host check-cgroupv2 check-engines
 
 check-mkrun: $(bin_PROGRAMS)
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh $(TESTFLAGS)
@@ -22,6 +23,9 @@ check-host: $(bin_PROGRAMS)
 
 check-cgroupv2: $(bin_PROGRAMS)
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --vm-only $(TESTFLAGS)
+
+check-engines: $(bin_PROGRAMS)
+	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --engines-only $(TESTFLAGS)
 
 clean-local: clean-mkrun-tests
 .PHONY: clean-mkrun-tests

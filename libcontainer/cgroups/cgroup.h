@@ -67,6 +67,12 @@ const char *mk_cgroup_path (const struct mk_cgroup *cg);
 /* Re-opens the cgroup of an existing container from its recorded path.  */
 int mk_cgroup_load (const char *path, struct mk_cgroup **out, mk_error **err);
 
+/* Narrows CG (loaded, for exec --cgroup) to its existing sub-cgroup SUB in
+   the hierarchies holding one of CONTROLLERS (comma-separated; NULL: all).
+   SUB may not leave the container's cgroup.  */
+int mk_cgroup_sub (struct mk_cgroup *cg, const char *controllers, const char *sub,
+                   mk_error **err);
+
 /* The pids in the container's cgroup (from the pids or first v1 hierarchy,
    or v2).  *pids is malloc'ed.  */
 int mk_cgroup_pids (const struct mk_cgroup *cg, pid_t **pids, size_t *n, mk_error **err);

@@ -47,7 +47,7 @@ unescape_octal (char *s)
       if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
           && r[3] <= '7')
         {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+          *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
           r += 4;
         }
       else
@@ -147,7 +147,7 @@ detect_layout (void)
         continue;
       *p++ = '\0';
       superopts = strchr (p, ' ');
-      superopts = superopts ? superopts + 1 : (char *) "";
+      superopts = superopts ? superopts + 1 : (char *)"";
       if (strcmp (fstype, "cgroup2") == 0)
         {
           unescape_octal (f[3]);
@@ -252,7 +252,7 @@ mk_cg_write (const struct mk_cg_dir *d, const char *file, const char *value, con
   size_t len = strlen (value);
   int e;
 
-  if (fd >= 0 && write (fd, value, len) == (ssize_t) len)
+  if (fd >= 0 && write (fd, value, len) == (ssize_t)len)
     return 0;
   e = errno;
   if (where)
@@ -300,8 +300,7 @@ self_cgroup (const struct mk_cg_hier *h, mk_error **err)
       if (path == NULL)
         continue;
       *path++ = '\0';
-      if (h->v2 ? (strncmp (line, "0:", 2) == 0 && ctrls[0] == '\0')
-                : strcmp (ctrls, h->key) == 0)
+      if (h->v2 ? (strncmp (line, "0:", 2) == 0 && ctrls[0] == '\0') : strcmp (ctrls, h->key) == 0)
         return xstrdup (path);
       if (!h->v2 && ctrls[0])
         {
@@ -538,8 +537,8 @@ make_dir (struct mk_cg_dir *d, size_t base_len, mk_error **err)
   return 0;
 }
 
-static int apply_resources (const struct mk_cgroup *cg, const struct mk_resources *r,
-                            bool update, mk_error **err);
+static int apply_resources (const struct mk_cgroup *cg, const struct mk_resources *r, bool update,
+                            mk_error **err);
 
 int
 mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_resources *r,
@@ -589,8 +588,7 @@ mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_reso
       if (make_dir (d, strcmp (base_dir, "/") == 0 ? 0 : strlen (base_dir), err) < 0
           || open_dir (d, err) < 0)
         goto fail;
-      if (!h->v2 && strv_contains (h->controllers, "cpuset")
-          && mk_cg_v1_copy_cpuset (d, err) < 0)
+      if (!h->v2 && strv_contains (h->controllers, "cpuset") && mk_cg_v1_copy_cpuset (d, err) < 0)
         goto fail;
       if (h->v2 && mk_cg_v2_enable_controllers (d, r, err) < 0)
         goto fail;
@@ -630,14 +628,13 @@ apply_resources (const struct mk_cgroup *cg, const struct mk_resources *r, bool 
     return 0;
   /* Settings whose controller no hierarchy holds are errors, not ignored.  */
   if (!needs ("net_cls", r->has_net_class_id, cg, "linux.resources.network.classID", err)
-      || !needs ("net_prio", r->n_net_priorities > 0, cg, "linux.resources.network.priorities",
-                 err)
+      || !needs ("net_prio", r->n_net_priorities > 0, cg, "linux.resources.network.priorities", err)
       || !needs ("pids", r->has_pids_limit, cg, "linux.resources.pids.limit", err)
       || !needs ("hugetlb", r->n_hugepage_limits > 0, cg, "linux.resources.hugepageLimits", err)
       || !needs (v2 ? "io" : "blkio",
                  r->has_blkio_weight || r->has_blkio_leaf_weight || r->n_blkio_weight_device
-                     || r->n_throttle_read_bps || r->n_throttle_write_bps
-                     || r->n_throttle_read_iops || r->n_throttle_write_iops,
+                     || r->n_throttle_read_bps || r->n_throttle_write_bps || r->n_throttle_read_iops
+                     || r->n_throttle_write_iops,
                  cg, "linux.resources.blockIO", err)
       || !needs ("cpuset", r->cpu_cpus || r->cpu_mems, cg, "linux.resources.cpu", err)
       || !needs ("cpu",
@@ -646,14 +643,16 @@ apply_resources (const struct mk_cgroup *cg, const struct mk_resources *r, bool 
                  cg, "linux.resources.cpu", err)
       || !needs ("memory",
                  r->has_mem_limit || r->has_mem_reservation || r->has_mem_swap
-                     || r->has_mem_swappiness || r->has_disable_oom_killer
-                     || r->has_use_hierarchy,
+                     || r->has_mem_swappiness || r->has_disable_oom_killer || r->has_use_hierarchy,
                  cg, "linux.resources.memory", err))
     return -1;
   if (r->n_unified > 0 && mk_cg_v2_dir (cg) == NULL)
-    return mk_error_set (err, 0, "linux.resources.unified: requires cgroup v2 (this host has only v1)");
+    return mk_error_set (err, 0,
+                         "linux.resources.unified: requires cgroup v2 (this host has only v1)");
   if (r->n_devices > 0 && mk_cg_dir_for (cg, "devices") == NULL && mk_cg_v2_dir (cg) == NULL)
-    return mk_error_set (err, 0, "linux.resources.devices: the devices cgroup controller is not available on this host");
+    return mk_error_set (
+        err, 0,
+        "linux.resources.devices: the devices cgroup controller is not available on this host");
 
   if (cg->mode != MK_CGROUP_V2 && mk_cg_v1_apply (cg, r, update, err) < 0)
     return -1;
@@ -698,7 +697,7 @@ int
 mk_cgroup_enter (const struct mk_cgroup *cg, pid_t pid, bool cloned_into_v2, mk_error **err)
 {
   char buf[32];
-  snprintf (buf, sizeof (buf), "%d", (int) pid);
+  snprintf (buf, sizeof (buf), "%d", (int)pid);
   for (size_t i = 0; i < cg->n_dirs; i++)
     {
       const struct mk_cg_dir *d = &cg->dirs[i];
@@ -769,7 +768,7 @@ mk_cgroup_load (const char *path, struct mk_cgroup **out, mk_error **err)
       for (char *t = strtok_r (rest, ";", &s2); t; t = strtok_r (NULL, ";", &s2))
         {
           char *slash = strchr (t, '/');
-          if (slash && slash > t && slash[-1] == '=' && (size_t) (slash - 1 - t) == strlen (h->key)
+          if (slash && slash > t && slash[-1] == '=' && (size_t)(slash - 1 - t) == strlen (h->key)
               && strncmp (t, h->key, slash - 1 - t) == 0)
             {
               entry = found = xstrdup (slash);
@@ -787,10 +786,67 @@ mk_cgroup_load (const char *path, struct mk_cgroup **out, mk_error **err)
       d->dir = host_dir (h, d->path);
       /* A directory already gone is not an error here: delete must work.  */
       d->dirfd = open (d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (h->v2 && cg->mode == MK_CGROUP_V2)
+      /* As at create: clone3 into the v2 directory, on hybrid hosts too. */
+      if (h->v2 && d->dirfd >= 0)
         cg->clone_fd = d->dirfd;
     }
   *out = cg;
+  return 0;
+}
+
+int
+mk_cgroup_sub (struct mk_cgroup *cg, const char *controllers, const char *sub, mk_error **err)
+{
+  _cleanup_strv_ char **want = NULL;
+  bool found = false;
+
+  if (sub[0] == '\0' || strstr (sub, "..") || strchr (sub, ';') || strchr (sub, '#'))
+    return mk_error_set (err, 0, "`%s`: expected a path below the container's cgroup", sub);
+  if (controllers)
+    {
+      _cleanup_free_ char *copy = xstrdup (controllers);
+      char *save = NULL;
+      size_t n = 0;
+      want = xmalloc0 (sizeof (char *) * (strlen (controllers) + 2));
+      for (char *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
+        want[n++] = xstrdup (t);
+    }
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      struct mk_cg_dir *d = &cg->dirs[i];
+      bool match = want == NULL;
+      char *path, *dir;
+      int fd;
+
+      for (size_t k = 0; want && want[k] && !match; k++)
+        match
+            = strv_contains (d->hier->controllers, want[k]) || strcmp (d->hier->key, want[k]) == 0;
+      if (!match)
+        continue;
+      path = join_path (d->path, sub);
+      dir = host_dir (d->hier, path);
+      fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          mk_error_set (err, errno, "cgroup `%s`", dir);
+          free (path);
+          free (dir);
+          return -1;
+        }
+      if (cg->clone_fd == d->dirfd)
+        cg->clone_fd = fd;
+      if (d->dirfd >= 0)
+        close (d->dirfd);
+      free (d->path);
+      free (d->dir);
+      d->path = path;
+      d->dir = dir;
+      d->dirfd = fd;
+      d->n_created = 0;
+      found = true;
+    }
+  if (!found)
+    return mk_error_set (err, 0, "no cgroup hierarchy has the controller `%s`", controllers);
   return 0;
 }
 
@@ -828,7 +884,7 @@ mk_cgroup_pids (const struct mk_cgroup *cg, pid_t **pids, size_t *n, mk_error **
           cap *= 2;
           v = xrealloc (v, sizeof (*v) * cap);
         }
-      v[count++] = (pid_t) p;
+      v[count++] = (pid_t)p;
     }
   *pids = v;
   *n = count;
@@ -891,92 +947,6 @@ mk_cgroup_oom_kill_count (const struct mk_cgroup *cg, uint64_t *count, mk_error 
   p = strstr (buf, "oom_kill ");
   if (p)
     *count = strtoull (p + 9, NULL, 10);
-  return 0;
-}
-
-/* A number from FILE in D (first integer, or after "KEY " when KEY), 0 if
-   unreadable; "max" reads as UINT64_MAX.  */
-static uint64_t
-stat_uint (const struct mk_cg_dir *d, const char *file, const char *key)
-{
-  _cleanup_free_ char *buf = NULL;
-  const char *p;
-  if (d == NULL || d->dirfd < 0 || mk_cg_read (d, file, &buf, NULL) < 0)
-    return 0;
-  p = buf;
-  if (key)
-    {
-      size_t kl = strlen (key);
-      for (p = buf; (p = strstr (p, key)) != NULL; p += kl)
-        if ((p == buf || p[-1] == '\n') && p[kl] == ' ')
-          break;
-      if (p == NULL)
-        return 0;
-      p += kl + 1;
-    }
-  if (strncmp (p, "max", 3) == 0)
-    return UINT64_MAX;
-  return strtoull (p, NULL, 10);
-}
-
-int
-mk_cgroup_stats_json (const struct mk_cgroup *cg, char **json, mk_error **err)
-{
-  const struct mk_cg_dir *mem = mk_cg_dir_for (cg, "memory");
-  const struct mk_cg_dir *cpu = mk_cg_dir_for (cg, "cpuacct");
-  const struct mk_cg_dir *cpuq = mk_cg_dir_for (cg, "cpu");
-  const struct mk_cg_dir *pids = mk_cg_dir_for (cg, "pids");
-  uint64_t usage, limit, max_usage, failcnt, total, user, kernel, periods, throttled, ttime;
-  uint64_t pcur, plim;
-
-  if (mem && mem->hier->v2)
-    {
-      usage = stat_uint (mem, "memory.current", NULL);
-      limit = stat_uint (mem, "memory.max", NULL);
-      max_usage = stat_uint (mem, "memory.peak", NULL);
-      failcnt = stat_uint (mem, "memory.events", "max");
-    }
-  else
-    {
-      usage = stat_uint (mem, "memory.usage_in_bytes", NULL);
-      limit = stat_uint (mem, "memory.limit_in_bytes", NULL);
-      max_usage = stat_uint (mem, "memory.max_usage_in_bytes", NULL);
-      failcnt = stat_uint (mem, "memory.failcnt", NULL);
-    }
-  if (cpuq && cpuq->hier->v2)
-    {
-      /* cpu.stat is in microseconds; runc reports nanoseconds.  */
-      total = stat_uint (cpuq, "cpu.stat", "usage_usec") * 1000;
-      user = stat_uint (cpuq, "cpu.stat", "user_usec") * 1000;
-      kernel = stat_uint (cpuq, "cpu.stat", "system_usec") * 1000;
-      ttime = stat_uint (cpuq, "cpu.stat", "throttled_usec") * 1000;
-    }
-  else
-    {
-      total = stat_uint (cpu, "cpuacct.usage", NULL);
-      user = stat_uint (cpu, "cpuacct.usage_user", NULL);
-      kernel = stat_uint (cpu, "cpuacct.usage_sys", NULL);
-      ttime = stat_uint (cpuq, "cpu.stat", "throttled_time");
-    }
-  periods = stat_uint (cpuq, "cpu.stat", "nr_periods");
-  throttled = stat_uint (cpuq, "cpu.stat", "nr_throttled");
-  pcur = stat_uint (pids, "pids.current", NULL);
-  plim = stat_uint (pids, "pids.max", NULL);
-  if (plim == UINT64_MAX)
-    plim = 0;
-  *json = xasprintf ("{\"cpu\":{\"usage\":{\"total\":%llu,\"user\":%llu,\"kernel\":%llu},"
-                     "\"throttling\":{\"periods\":%llu,\"throttledPeriods\":%llu,"
-                     "\"throttledTime\":%llu}},"
-                     "\"memory\":{\"usage\":{\"limit\":%llu,\"usage\":%llu,\"max\":%llu,"
-                     "\"failcnt\":%llu}},"
-                     "\"pids\":{\"current\":%llu,\"limit\":%llu}}",
-                     (unsigned long long) total, (unsigned long long) user,
-                     (unsigned long long) kernel, (unsigned long long) periods,
-                     (unsigned long long) throttled, (unsigned long long) ttime,
-                     (unsigned long long) limit, (unsigned long long) usage,
-                     (unsigned long long) max_usage, (unsigned long long) failcnt,
-                     (unsigned long long) pcur, (unsigned long long) plim);
-  (void) err;
   return 0;
 }
 

@@ -6,10 +6,12 @@
 
 #include "resources.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../utils.h"
 
@@ -57,9 +59,10 @@ get_uint64 (yajl_val obj, const char *key, const char *where, bool *has, uint64_
     {
       if (YAJL_GET_INTEGER (v) < 0)
         return mk_error_set (err, 0, "%s.%s: expected a non-negative integer", where, key);
-      *out = (uint64_t) YAJL_GET_INTEGER (v);
+      *out = (uint64_t)YAJL_GET_INTEGER (v);
     }
-  else if (YAJL_IS_NUMBER (v) && v->u.number.r && strspn (v->u.number.r, "0123456789") == strlen (v->u.number.r))
+  else if (YAJL_IS_NUMBER (v) && v->u.number.r
+           && strspn (v->u.number.r, "0123456789") == strlen (v->u.number.r))
     {
       /* Above INT64_MAX: yajl keeps only the text.  */
       char *end;
@@ -153,11 +156,13 @@ parse_memory (yajl_val m, const char *where, struct mk_resources *r, mk_error **
       || get_int64 (m, "kernel", where, &r->has_mem_kernel, &r->mem_kernel, err) < 0
       || get_int64 (m, "kernelTCP", where, &r->has_mem_kernel_tcp, &r->mem_kernel_tcp, err) < 0
       || get_uint64 (m, "swappiness", where, &r->has_mem_swappiness, &r->mem_swappiness, err) < 0
-      || get_bool (m, "disableOOMKiller", where, &r->has_disable_oom_killer,
-                   &r->disable_oom_killer, err) < 0
+      || get_bool (m, "disableOOMKiller", where, &r->has_disable_oom_killer, &r->disable_oom_killer,
+                   err)
+             < 0
       || get_bool (m, "useHierarchy", where, &r->has_use_hierarchy, &r->use_hierarchy, err) < 0
       || get_bool (m, "checkBeforeUpdate", where, &r->has_check_before_update,
-                   &r->check_before_update, err) < 0)
+                   &r->check_before_update, err)
+             < 0)
     return -1;
   return 0;
 }
@@ -169,7 +174,8 @@ parse_cpu (yajl_val c, const char *where, struct mk_resources *r, mk_error **err
       || get_int64 (c, "quota", where, &r->has_cpu_quota, &r->cpu_quota, err) < 0
       || get_uint64 (c, "burst", where, &r->has_cpu_burst, &r->cpu_burst, err) < 0
       || get_uint64 (c, "period", where, &r->has_cpu_period, &r->cpu_period, err) < 0
-      || get_int64 (c, "realtimeRuntime", where, &r->has_cpu_rt_runtime, &r->cpu_rt_runtime, err) < 0
+      || get_int64 (c, "realtimeRuntime", where, &r->has_cpu_rt_runtime, &r->cpu_rt_runtime, err)
+             < 0
       || get_uint64 (c, "realtimePeriod", where, &r->has_cpu_rt_period, &r->cpu_rt_period, err) < 0
       || get_string (c, "cpus", where, &r->cpu_cpus, err) < 0
       || get_string (c, "mems", where, &r->cpu_mems, err) < 0
@@ -371,8 +377,9 @@ parse_devices (yajl_val arr, const char *where, struct mk_resources *r, mk_error
         {
           for (const char *p = access; *p; p++)
             if (strchr ("rwm", *p) == NULL)
-              return mk_error_set (err, 0, "%s.access: unknown access `%c` in `%s` (expected r, w, m)",
-                                   w, *p, access);
+              return mk_error_set (err, 0,
+                                   "%s.access: unknown access `%c` in `%s` (expected r, w, m)", w,
+                                   *p, access);
           for (const char *p = "rwm"; *p; p++)
             if (strchr (access, *p))
               d->access[k++] = *p;
@@ -479,4 +486,116 @@ mk_resources_free (struct mk_resources *r)
   mk_strv_free (r->unified_keys);
   mk_strv_free (r->unified_values);
   free (r);
+}
+
+/* A size as runc's update flags take it (docker's RAMInBytes): a number,
+   optionally with a binary unit b, k, m, g, t, p (and an optional "b" or
+   "ib" after it), case-insensitive: "64m", "1.5G", "512KiB".  -1 means
+   unlimited.  */
+static int
+parse_size (const char *s, int64_t *out)
+{
+  char *end;
+  double v;
+  uint64_t mult = 1;
+  const char *units = "bkmgtp";
+  const char *u;
+
+  if (strcmp (s, "-1") == 0)
+    {
+      *out = -1;
+      return 0;
+    }
+  v = strtod (s, &end);
+  if (end == s || v < 0)
+    return -1;
+  if (*end)
+    {
+      u = strchr (units, tolower ((unsigned char)*end));
+      if (u == NULL)
+        return -1;
+      for (long i = 0; i < u - units; i++)
+        mult *= 1024;
+      end++;
+      if (u != units && (strcasecmp (end, "b") == 0 || strcasecmp (end, "ib") == 0))
+        end += strlen (end);
+      if (*end)
+        return -1;
+    }
+  if (v * (double)mult > (double)INT64_MAX)
+    return -1;
+  *out = (int64_t)(v * (double)mult);
+  return 0;
+}
+
+int
+mk_resources_set_flag (struct mk_resources *r, const char *name, const char *value, mk_error **err)
+{
+  long long n;
+  int64_t size;
+
+#define SIZE(field, has)                                                                           \
+  do                                                                                               \
+    {                                                                                              \
+      if (parse_size (value, &size) < 0)                                                           \
+        return mk_error_set (err, 0, "--%s: `%s` is not a size (like 64m, 1G or -1)", name,        \
+                             value);                                                               \
+      r->field = size;                                                                             \
+      r->has = true;                                                                               \
+    }                                                                                              \
+  while (0)
+#define NUMBER(field, has, min, max)                                                               \
+  do                                                                                               \
+    {                                                                                              \
+      if (mk_parse_int64 (value, &n) < 0 || n < (min) || n > (max))                                \
+        return mk_error_set (err, 0, "--%s: `%s` is not a number in [%lld, %lld]", name, value,    \
+                             (long long)(min), (long long)(max));                                  \
+      r->field = n;                                                                                \
+      r->has = true;                                                                               \
+    }                                                                                              \
+  while (0)
+
+  if (strcmp (name, "memory") == 0)
+    SIZE (mem_limit, has_mem_limit);
+  else if (strcmp (name, "memory-swap") == 0)
+    SIZE (mem_swap, has_mem_swap);
+  else if (strcmp (name, "memory-reservation") == 0)
+    SIZE (mem_reservation, has_mem_reservation);
+  else if (strcmp (name, "kernel-memory") == 0)
+    SIZE (mem_kernel, has_mem_kernel);
+  else if (strcmp (name, "kernel-memory-tcp") == 0)
+    SIZE (mem_kernel_tcp, has_mem_kernel_tcp);
+  else if (strcmp (name, "cpu-shares") == 0)
+    NUMBER (cpu_shares, has_cpu_shares, 0, 262144);
+  else if (strcmp (name, "cpu-period") == 0)
+    NUMBER (cpu_period, has_cpu_period, 0, 1000000);
+  else if (strcmp (name, "cpu-quota") == 0)
+    NUMBER (cpu_quota, has_cpu_quota, -1, INT64_MAX);
+  else if (strcmp (name, "cpu-rt-period") == 0)
+    NUMBER (cpu_rt_period, has_cpu_rt_period, 0, INT64_MAX);
+  else if (strcmp (name, "cpu-rt-runtime") == 0)
+    NUMBER (cpu_rt_runtime, has_cpu_rt_runtime, -1, INT64_MAX);
+  else if (strcmp (name, "pids-limit") == 0)
+    NUMBER (pids_limit, has_pids_limit, -1, INT64_MAX);
+  else if (strcmp (name, "blkio-weight") == 0)
+    {
+      NUMBER (blkio_weight, has_blkio_weight, 0, 1000);
+      if (n != 0 && n < 10)
+        return mk_error_set (err, 0, "--blkio-weight: `%s`: expected 10 to 1000", value);
+    }
+  else if (strcmp (name, "cpuset-cpus") == 0 || strcmp (name, "cpuset-mems") == 0)
+    {
+      char **field = name[7] == 'c' ? &r->cpu_cpus : &r->cpu_mems;
+      if (strspn (value, "0123456789,-") != strlen (value))
+        return mk_error_set (err, 0, "--%s: `%s` is not a list like 0-2,4", name, value);
+      free (*field);
+      *field = xstrdup (value);
+    }
+  else if (strcmp (name, "l3-cache-schema") == 0 || strcmp (name, "mem-bw-schema") == 0)
+    return mk_error_set (err, 0, "--%s: Intel RDT is not supported", name);
+  else
+    return mk_error_set (err, 0, "unknown resource flag --%s", name);
+#undef SIZE
+#undef NUMBER
+  return 0;
 }

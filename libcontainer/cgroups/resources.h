@@ -92,4 +92,10 @@ int mk_resources_parse (yajl_val node, const char *where, struct mk_resources **
                         mk_error **err);
 void mk_resources_free (struct mk_resources *r);
 
+/* Sets one of runc's `update` flags on R: NAME without the dashes
+   ("memory", "cpu-quota", "cpuset-cpus", ...), VALUE as given.  Sizes take
+   binary units (64m, 1G); -1 means unlimited.  */
+int mk_resources_set_flag (struct mk_resources *r, const char *name, const char *value,
+                           mk_error **err);
+
 #endif

@@ -189,28 +189,7 @@ function _busybox_template() {
 	if [ ! -e "$tpl/.done" ]; then
 		local new
 		new=$(mktemp -d "$_HELPERS_TMP/mkrun-busybox-template.XXXXXX")
-		mkdir -p "$new/rootfs"/{bin,dev,etc,proc,sys,tmp,root,run,var,home}
-		chmod 1777 "$new/rootfs/tmp"
-		cp "$BUSYBOX" "$new/rootfs/bin/busybox" || return 1
-		if ! chroot "$new/rootfs" /bin/busybox --install -s /bin 2>/dev/null; then
-			local a
-			for a in $("$BUSYBOX" --list); do
-				[ -e "$new/rootfs/bin/$a" ] || ln -s busybox "$new/rootfs/bin/$a"
-			done
-		fi
-		ln -s bin "$new/rootfs/sbin"
-		mkdir -p "$new/rootfs/usr"
-		ln -s ../bin "$new/rootfs/usr/bin"
-		ln -s ../bin "$new/rootfs/usr/sbin"
-		cat >"$new/rootfs/etc/passwd" <<-EOF
-			root:x:0:0:root:/root:/bin/sh
-			nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-		EOF
-		cat >"$new/rootfs/etc/group" <<-EOF
-			root:x:0:
-			nogroup:x:65534:
-		EOF
-		echo mkrun-test >"$new/rootfs/etc/hostname"
+		BUSYBOX=$BUSYBOX "$INTEGRATION_ROOT/../make-rootfs.sh" "$new/rootfs" || return 1
 		# config.json: "$MKRUN spec"; runc/crun spec while mkrun's isn't there.
 		local spec
 		for spec in "$MKRUN" runc crun; do
@@ -268,6 +247,22 @@ function teardown_busybox() {
 
 # ---------------------------------------------------------------------------
 # Containers
+
+# The remapped root is "other" to the bundle's ancestors: make the test's own
+# temp dirs traversable, skip if some other ancestor is not.
+function userns_traversable_bundle() {
+	local d
+	d=$(realpath "$BUNDLE/rootfs")
+	while [ "$d" != / ]; do
+		if [ "$(($(stat -c '0%a' "$d") & 1))" -eq 0 ]; then
+			case "$d/" in
+			"$BUNDLE/"* | "${BATS_RUN_TMPDIR%/}/"* | "${BATS_TMPDIR:-/nonexistent}/"*) chmod o+x "$d" ;;
+			*) skip "bundle ancestor $d is not world-traversable" ;;
+			esac
+		fi
+		d=$(dirname "$d")
+	done
+}
 
 # retry ATTEMPTS DELAY COMMAND...: run COMMAND until it succeeds.
 function retry() {

@@ -195,6 +195,27 @@ hook_status() { jq -r .status "$HOOKOUT/$1.state"; }
 	[ "$(tr '\n' ' ' <"$HOOKOUT/order")" = "cr1 cr2 cr3 " ]
 }
 
+@test "hooks: poststart waits for a slow startContainer hook (start and run)" {
+	# runtime-spec: poststart runs after the program starts, so after every
+	# startContainer hook, however long that takes.
+	printf '#!/bin/sh\nsleep 1\nexec /hook.sh "$@"\n' >"$BUNDLE/rootfs/slowhook.sh"
+	chmod 755 "$BUNDLE/rootfs/slowhook.sh"
+	update_config '.hooks = {
+		"startContainer": ['"$(hook_json startContainer /slowhook.sh)"'],
+		"poststart": ['"$(hook_json poststart "$HOOK_HOST")"']}'
+	run mkrun_detached create c1
+	[ "$status" -eq 0 ]
+	run mkrun start c1
+	[ "$status" -eq 0 ]
+	[ "$(tr '\n' ' ' <"$HOOKOUT/order")" = "startContainer poststart " ]
+	mkrun delete --force c1
+
+	rm -f "$HOOKOUT/order"
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	[ "$(tr '\n' ' ' <"$HOOKOUT/order")" = "startContainer poststart " ]
+}
+
 @test "hooks: a failing createRuntime hook fails create and leaves nothing behind" {
 	local marker=$((1000000 + RANDOM))
 	update_config '.process.args = ["sleep", "'"$marker"'"]

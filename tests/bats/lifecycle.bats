@@ -269,6 +269,19 @@ wait_gone() {
 	wait_status c1 stopped
 	run mkrun kill c1 KILL
 	[ "$status" -ne 0 ]
+	# runc's words: containerd's shim maps them to NotFound.
+	[[ "$output" == *"container not running"* ]]
+}
+
+@test "lifecycle: kill --all on a stopped container succeeds (as runc; ctr task rm -f relies on it)" {
+	update_config '.process.args = ["true"]'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	wait_status c1 stopped
+	run mkrun kill --all c1 KILL
+	[ "$status" -eq 0 ]
+	run mkrun delete c1
+	[ "$status" -eq 0 ]
 }
 
 @test "lifecycle: delete --force on a running container" {

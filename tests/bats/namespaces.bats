@@ -22,22 +22,6 @@ host_ns() {
 	readlink "/proc/self/ns/$1"
 }
 
-# The remapped root is "other" to the bundle's ancestors: make the test's own
-# temp dirs traversable, skip if some other ancestor is not.
-userns_traversable_bundle() {
-	local d
-	d=$(realpath "$BUNDLE/rootfs")
-	while [ "$d" != / ]; do
-		if [ "$(($(stat -c '0%a' "$d") & 1))" -eq 0 ]; then
-			case "$d/" in
-			"$BUNDLE/"* | "${BATS_RUN_TMPDIR%/}/"* | "${BATS_TMPDIR:-/nonexistent}/"*) chmod o+x "$d" ;;
-			*) skip "bundle ancestor $d is not world-traversable" ;;
-			esac
-		fi
-		d=$(dirname "$d")
-	done
-}
-
 @test "namespaces: pid (the program is pid 1 and sees only its own processes)" {
 	update_config '.process.args = ["sh", "-c", "echo pid=$$; ls -d /proc/[0-9]* | wc -l; readlink /proc/self/ns/pid"]'
 	run mkrun run c1

@@ -14,7 +14,7 @@ teardown() {
 }
 
 start_detached() {
-	run mkrun_detached run -d "$1"
+	mkrun_detached run -d "$1"
 	[ "$status" -eq 0 ]
 }
 

@@ -2,7 +2,7 @@
 # Run bats files inside a QEMU (TCG) VM booted with a pure cgroup v2 hierarchy.
 #
 # Usage: tests/vm/run.sh [-f FILTER] [BATS_FILE...]
-#   BATS_FILE...  default: $VM_TESTS, or tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats
+#   BATS_FILE...  default: $VM_TESTS, or tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats
 #   -f FILTER     passed to bats (only tests whose name matches)
 #
 # Environment:
@@ -56,7 +56,7 @@ done
 if [ $# -gt 0 ]; then
 	TESTS=("$@")
 else
-	read -r -a TESTS <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats}"
+	read -r -a TESTS <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats}"
 fi
 
 MKRUN=${MKRUN:-${top_builddir:-$SRCDIR}/mkrun}
@@ -172,7 +172,7 @@ for b in $(dpkg -L coreutils 2>/dev/null | grep -E '^/(usr/)?bin/' | xargs -n1 b
 done
 for b in grep egrep fgrep sed mawk gawk find xargs jq diff cmp \
 	unshare nsenter setpriv flock getopt setsid mount umount findmnt lsns \
-	ps pgrep pkill kill pidof ip tar gzip strace; do
+	ps pgrep pkill kill pidof ip tar gzip strace script; do
 	copy_bin "$b"
 done
 [ -e "$STAGE/usr/bin/awk" ] || { [ -e "$STAGE/usr/bin/mawk" ] && ln -s mawk "$STAGE/usr/bin/awk"; }

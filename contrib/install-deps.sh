@@ -1,0 +1,54 @@
+#!/bin/bash
+# install-deps.sh [--always]: install, as root on Debian 12, what building
+# mkrun and running its whole test suite need (`make check`: bats on this
+# host, the cgroup v2 VM, and the engine suite: Podman, containerd + CRI,
+# Docker, Slurm).  Only missing packages are installed, unless --always.
+# Used by contrib/quickstart.sh and .ci/run.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+PKGS=(
+	build-essential autoconf automake pkg-config
+	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev
+	bats jq busybox-static cpio qemu-system-x86 util-linux
+	# the engine suite (tests/engines/)
+	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables
+	containernetworking-plugins slurm-wlm munge dpkg-dev
+)
+# Node.js and npm for the CRI client: the machine's own if it has them.
+command -v npm >/dev/null || PKGS+=(nodejs npm)
+
+# apt runs its helpers as _apt, which must be able to write /dev/null (some
+# fresh machines come with 0644): restore the standard mode.
+if [ "$(stat -c %a /dev/null)" != 666 ]; then
+	echo "install-deps: /dev/null has mode $(stat -c %a /dev/null); setting the standard 0666"
+	chmod 0666 /dev/null
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if [ "${1:-}" = --always ] ||
+		! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The CRI test reads the CRI API from containerd's Debian source package:
+# deb-src entries mirroring the configured deb ones.
+if ! apt-cache showsrc containerd 2>/dev/null | grep '^Package: containerd' >/dev/null; then
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		case "$f" in *mkrun-src.sources) continue ;; esac
+		grep -q '^Types:.*deb-src' "$f" && continue
+		sed 's/^Types: deb$/Types: deb-src/' "$f"
+		echo
+	done >/etc/apt/sources.list.d/mkrun-src.sources
+	if [ -f /etc/apt/sources.list ]; then
+		sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list >/etc/apt/sources.list.d/mkrun-src.list
+	fi
+	apt-get update -q
+fi
