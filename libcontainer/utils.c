@@ -166,6 +166,19 @@ mk_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mk_e
 }
 
 int
+mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, mk_error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                                   mode);
+  size_t len = strlen (s);
+  if (fd < 0)
+    return mk_error_set (err, errno, "create `%s`", path);
+  if (mk_write_all (fd, s, len) != (ssize_t)len)
+    return mk_error_set (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
 mk_write_string_at (int dirfd, const char *path, const char *s, mk_error **err)
 {
   return mk_write_file_at (dirfd, path, s, strlen (s), err);

@@ -62,6 +62,8 @@ int mk_read_file_at (int dirfd, const char *path, char **out, size_t *len, mk_er
 int mk_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mk_error **err);
 /* Writes a string to a file; the error names the file.  */
 int mk_write_string_at (int dirfd, const char *path, const char *s, mk_error **err);
+/* Creates (or truncates) PATH with S, MODE; no symlink followed.  */
+int mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, mk_error **err);
 
 /* mkdir -p, mode for every created component.  */
 int mk_mkdir_p (const char *path, mode_t mode, mk_error **err);

@@ -36,7 +36,40 @@ static const struct
   { "resume", mk_cmd_resume, false, "thaw a paused container" },
   { "spec", mk_cmd_spec, false, "write a default config.json" },
   { "features", mk_cmd_features, false, "print the runtime's features document" },
+  { "app", mk_cmd_app, true, "run and manage apps from a YAML file (see `mkrun app --help`)" },
+  { "stop", mk_cmd_app_sub, false, NULL },
+  { "restart", mk_cmd_app_sub, true, NULL },
+  { "status", mk_cmd_app_sub, false, NULL },
+  { "monitor", mk_cmd_app_sub, false, NULL },
+  { "logs", mk_cmd_app_sub, false, NULL },
+  { "yaml2oci", mk_cmd_yaml2oci, false, "print the OCI config.json an app YAML becomes" },
 };
+
+/* Where the global options end: `mkrun [GLOBAL...] -e EXE --config FILE`
+   is the app front end, whose options come first.  Returns the index of
+   the first app option, or 0.  */
+static int
+app_front_end (int argc, char **argv)
+{
+  static const char *const with_arg[] = { "--root", "--log", "--log-format", "--criu",
+                                          "--rootless" };
+  for (int i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      bool skip_next = false;
+      if (strcmp (a, "-e") == 0 || strncmp (a, "--exec", 6) == 0 || strncmp (a, "--config", 8) == 0
+          || strncmp (a, "--app-args", 10) == 0 || (strncmp (a, "-e", 2) == 0 && a[2])
+          || strcmp (a, "-d") == 0 || strcmp (a, "--detach") == 0 || strncmp (a, "--name", 6) == 0)
+        return i;
+      if (a[0] != '-')
+        return 0; /* a command */
+      for (size_t k = 0; k < MK_ARRAY_SIZE (with_arg); k++)
+        skip_next |= strcmp (a, with_arg[k]) == 0;
+      if (skip_next)
+        i++;
+    }
+  return 0;
+}
 
 static void
 usage (FILE *out)
@@ -47,6 +80,9 @@ usage (FILE *out)
   for (size_t i = 0; i < MK_ARRAY_SIZE (commands); i++)
     if (commands[i].summary)
       fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nApps (no image needed):\n"
+                "  mkrun -e EXE --config FILE [--app-args \"ARGS\"] [-d]   run EXE isolated\n"
+                "  mkrun app start|stop|restart|status|list|logs|monitor|rm NAME\n");
   fprintf (out, "\nGlobal options:\n"
                 "  --root DIR            state directory (default /run/mkrun)\n"
                 "  --log FILE            also write errors to FILE\n"
@@ -76,8 +112,10 @@ main (int argc, char **argv)
   };
   int c;
 
+  int app_at = app_front_end (argc, argv);
+
   g.command = "mkrun";
-  while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)
+  while ((c = getopt_long (app_at ? app_at : argc, argv, "+vh", opts, NULL)) != -1)
     switch (c)
       {
       case 'r':
@@ -109,6 +147,21 @@ main (int argc, char **argv)
         usage (stderr);
         return 1;
       }
+  if (app_at)
+    {
+      int cargc = argc - app_at + 1;
+      char **cargv = argv + app_at - 1;
+      bool help = false;
+      for (int k = 1; k < cargc; k++)
+        help |= strcmp (cargv[k], "--help") == 0 || strcmp (cargv[k], "-h") == 0;
+      if (!help && mk_exe_ensure_sealed (argv, environ) < 0)
+        {
+          mk_error *e = NULL;
+          mk_error_set (&e, errno, "run from a sealed copy of mkrun (CVE-2019-5736)");
+          return mk_cli_fail (&g, NULL, e);
+        }
+      return mk_cmd_app_exec (&g, cargc, cargv);
+    }
   if (optind >= argc)
     {
       usage (stderr);
@@ -120,7 +173,8 @@ main (int argc, char **argv)
         int cargc = argc - optind;
         char **cargv = argv + optind;
         g.command = commands[i].name;
-        if (commands[i].enters_container)
+        if (commands[i].enters_container
+            || (commands[i].fn == mk_cmd_start && mk_cli_start_is_app (&g, cargc, cargv)))
           {
             bool help = false;
             for (int k = 1; k < cargc; k++)

@@ -34,7 +34,10 @@ mk_cmd_start (struct mk_global *g, int argc, char **argv)
 {
   const char *id;
   mk_error *err = NULL;
-  int r = mk_cli_parse_id (g, argc, argv,
+  int r;
+  if (mk_cli_start_is_app (g, argc, argv))
+    return mk_cmd_app_sub (g, argc, argv);
+  r = mk_cli_parse_id (g, argc, argv,
                            "Usage: mkrun start ID\n\nRun the process of a created container.\n",
                            &id);
   if (r < 0)

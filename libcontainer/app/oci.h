@@ -1,0 +1,51 @@
+/* app/oci.h: struct mk_app → an OCI bundle (config.json + a rootfs dir).
+ *
+ * The app runs on an immutable view of the host: the bundle's rootfs is an
+ * empty directory (plus the host's top-level symlinks, e.g. /bin → usr/bin)
+ * on which every top-level directory of the host is bound recursively
+ * read-only; /proc, /dev, /sys are fresh; /tmp and /run are private
+ * directories of the bundle (so a socket an app listens on has a host
+ * path another app can be given); /home and /root are empty tmpfs (the
+ * user's home an empty writable tmpfs); inputs are bound read-only,
+ * outputs read-write, and the executable's directory read-only.  The
+ * program runs as the invoking user without capabilities, with
+ * no_new_privs and a seccomp filter that refuses what Podman's default
+ * profile refuses; its environment is only the YAML's plus PATH, HOME,
+ * TERM.  */
+#ifndef MK_APP_OCI_H
+#define MK_APP_OCI_H
+
+#include <sys/types.h>
+
+#include "app/app.h"
+#include "error.h"
+
+/* What the translation takes from the host at run time.  */
+struct mk_app_host
+{
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups; /* supplementary, of the user */
+  size_t n_groups;
+  char *home;
+  char *term;
+  char *net_allow;      /* limited: "IP:PORT,..." (org.mkrun.network.allow) */
+  char **socket_source; /* per app->sockets[i]: the host path a connector binds, else NULL */
+  char *tmp_dir;        /* the host dirs of the app's /tmp and /run */
+  char *run_dir;
+};
+
+/* The invoking user (SUDO_UID/SUDO_GID when root runs through sudo), or
+   application.user; home, groups and TERM.  */
+int mk_app_host_user (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
+void mk_app_host_free (struct mk_app_host *h);
+
+/* The config.json text.  ROOTFS is root.path as written.  */
+int mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const char *rootfs,
+                     char **json, mk_error **err);
+/* Makes DIR/rootfs (empty, with the host's top-level symlinks), DIR/tmp and
+   DIR/run, and writes DIR/config.json.  */
+int mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char *dir,
+                         mk_error **err);
+
+#endif
