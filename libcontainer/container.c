@@ -7,6 +7,7 @@
  * failure everything made so far is undone in reverse.  */
 #include "config.h"
 
+#include "app/netfilter.h"
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "container.h"
@@ -253,6 +254,10 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       c->cg = NULL;
       return -1;
     }
+  if (c->spec->net_allow
+      && mk_netfilter_attach (mk_cgroup_clone_fd (c->cg), c->spec->net_allow,
+                              c->spec->n_net_allow, err) < 0)
+    return -1;
   if (!run_mode)
     {
       if (mkfifoat (c->dirfd, "exec.fifo", 0622) < 0)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "features.h"
+#include "app/netfilter.h"
 #include "cgroups/cgroup.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -111,6 +112,8 @@ mk_features_json (void)
   yajl_gen_map_open (g);
   GS (g, "org.mkrun.checkpoint.enabled");
   GS (g, "false");
+  GS (g, MK_NETFILTER_ANNOTATION ".enabled");
+  GS (g, "true");
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);

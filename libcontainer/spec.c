@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "spec.h"
+#include "app/netfilter.h"
 #include "cgroups/resources.h"
 #include "seccomp.h"
 #include "utils.h"
@@ -1164,6 +1165,10 @@ mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, mk_er
   if (parse_kv (mk_json_get (spec->tree, "annotations"), "annotations", &spec->annotations,
                 &spec->n_annotations, err) < 0)
     goto fail;
+  if (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION)
+      && mk_netfilter_parse (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION), &spec->net_allow,
+                             &spec->n_net_allow, err) < 0)
+    goto fail;
   if (parse_linux (mk_json_get (spec->tree, "linux"), spec, err) < 0)
     goto fail;
   *out = spec;
@@ -1223,6 +1228,7 @@ mk_spec_free (struct mk_spec *spec)
       free (spec->annotations[i].value);
     }
   free (spec->annotations);
+  free (spec->net_allow);
   for (size_t i = 0; i < spec->n_namespaces; i++)
     free (spec->namespaces[i].path);
   free (spec->namespaces);

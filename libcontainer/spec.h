@@ -16,6 +16,7 @@
 
 struct mk_resources;
 struct mk_seccomp;
+struct mk_net_endpoint;
 
 struct mk_kv
 {
@@ -166,6 +167,9 @@ struct mk_spec
   struct mk_hooks hooks[MK_HOOK_COUNT];
   struct mk_kv *annotations;
   size_t n_annotations;
+  /* org.mkrun.network.allow (app/netfilter.h); NULL if absent.  */
+  struct mk_net_endpoint *net_allow;
+  size_t n_net_allow;
 
   /* linux */
   struct mk_namespace *namespaces;
