@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -32,11 +31,15 @@ mk_exe_ensure_sealed (char **argv, char **envp)
   mem = memfd_create ("mkrun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mem < 0)
     return -1;
+  /* read/write, not sendfile: sendfile's splice can leave the memfd's pages
+     referenced for a moment, and F_SEAL_WRITE then fails with EBUSY.  */
   while (off < st.st_size)
     {
-      ssize_t n = sendfile (mem, self, &off, st.st_size - off);
-      if (n <= 0)
+      char buf[65536];
+      ssize_t n = pread (self, buf, sizeof (buf), off);
+      if (n <= 0 || mk_write_all (mem, buf, (size_t)n) != n)
         return -1;
+      off += n;
     }
   if (fcntl (mem, F_ADD_SEALS, SEALS) < 0)
     return -1;

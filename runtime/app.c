@@ -155,6 +155,12 @@ abs_path (const char *p)
   return xasprintf ("%s/%s", cwd, p);
 }
 
+static void
+warn (const char *msg)
+{
+  fprintf (stderr, "mkrun: warning: %s\n", msg);
+}
+
 static int
 start_app (struct mk_global *g, const struct start_args *a, bool detach)
 {
@@ -163,7 +169,7 @@ start_app (struct mk_global *g, const struct start_args *a, bool detach)
   _cleanup_free_ char *config = abs_path (a->config);
   _cleanup_free_ char *exe = NULL;
   struct mk_app_run_opts o = { .root = g->root, .config = config, .app_args = a->app_args,
-                               .detach = detach };
+                               .detach = detach, .warn = warn };
   int code = 0;
   if (load_app (a, &app, &err) < 0)
     return mk_cli_fail (g, a->name, err);
@@ -780,6 +786,10 @@ mk_cmd_yaml2oci (struct mk_global *g, int argc, char **argv)
     {
       h.tmp_dir = xstrdup ("tmp");
       h.run_dir = xstrdup ("run");
+      if (mk_app_resolve_endpoints (app, &h, &err) < 0)
+        goto fail;
+      for (char **w = h.warnings; w && *w; w++)
+        warn (*w);
       if (mk_app_oci_json (app, &h, "rootfs", &json, &err) < 0)
         goto fail;
       fputs (json, stdout);

@@ -4,11 +4,13 @@
 #include "app/oci.h"
 #include "utils.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -146,7 +148,100 @@ mk_app_host_free (struct mk_app_host *h)
   mk_strv_free (h->socket_source);
   free (h->tmp_dir);
   free (h->run_dir);
+  mk_strv_free (h->warnings);
   memset (h, 0, sizeof (*h));
+}
+
+static void
+add_warning (struct mk_app_host *h, char *msg)
+{
+  size_t n = mk_strv_len (h->warnings);
+  h->warnings = xrealloc (h->warnings, (n + 2) * sizeof (char *));
+  h->warnings[n] = msg;
+  h->warnings[n + 1] = NULL;
+}
+
+static void
+allow_add (char **allow, const struct sockaddr *sa, const char *port)
+{
+  char ip[INET6_ADDRSTRLEN];
+  char *item, *joined;
+  if (sa->sa_family == AF_INET)
+    {
+      inet_ntop (AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof (ip));
+      item = xasprintf ("%s:%s", ip, port);
+    }
+  else
+    {
+      inet_ntop (AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof (ip));
+      item = xasprintf ("[%s]:%s", ip, port);
+    }
+  if (*allow && strstr (*allow, item))
+    {
+      free (item);
+      return;
+    }
+  joined = xasprintf ("%s%s%s", *allow ? *allow : "", *allow ? "," : "", item);
+  free (item);
+  free (*allow);
+  *allow = joined;
+}
+
+int
+mk_app_resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
+{
+  _cleanup_free_ char *resolv = NULL;
+  char *allow = NULL;
+  size_t len;
+  if (app->network != MK_APP_NET_LIMITED)
+    return 0;
+  for (size_t i = 0; app->endpoints && app->endpoints[i]; i++)
+    {
+      _cleanup_free_ char *host = xstrdup (app->endpoints[i]);
+      char *port = strrchr (host, ':');
+      struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+      int r;
+      *port++ = 0;
+      if (host[0] == '[' && host[strlen (host) - 1] == ']')
+        {
+          memmove (host, host + 1, strlen (host));
+          host[strlen (host) - 1] = 0;
+        }
+      r = getaddrinfo (host, NULL, &hints, &res);
+      if (r != 0)
+        {
+          _cleanup_free_ char *key = xasprintf ("network.allowed_endpoints[%zu]", i);
+          _cleanup_free_ char *w = mk_app_where (app, key);
+          add_warning (h, xasprintf ("%s: `%s` does not resolve (%s): its connections will be "
+                                     "refused", w, host, gai_strerror (r)));
+          continue;
+        }
+      for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+          allow_add (&allow, ai->ai_addr, port);
+      freeaddrinfo (res);
+    }
+  /* DNS to the host's resolvers.  */
+  if (mk_read_file_at (AT_FDCWD, "/etc/resolv.conf", &resolv, &len, NULL) == 0)
+    {
+      char *save = NULL;
+      for (char *line = strtok_r (resolv, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+        {
+          char ip[64];
+          struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+          struct sockaddr_in a4 = { .sin_family = AF_INET };
+          if (sscanf (line, " nameserver %63s", ip) != 1)
+            continue;
+          if (inet_pton (AF_INET, ip, &a4.sin_addr) == 1)
+            allow_add (&allow, (struct sockaddr *)&a4, "53");
+          else if (inet_pton (AF_INET6, ip, &a6.sin6_addr) == 1)
+            allow_add (&allow, (struct sockaddr *)&a6, "53");
+        }
+    }
+  free (h->net_allow);
+  h->net_allow = allow ? allow : xstrdup ("");
+  (void)err;
+  return 0;
 }
 
 /* ---- JSON helpers ----------------------------------------------------------------- */
@@ -607,6 +702,8 @@ mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char
   if ((mkdir (h->run_dir, 0755) < 0 && errno != EEXIST)
       || chown (h->run_dir, h->uid, h->gid) < 0)
     return mk_error_set (err, errno, "mkdir `%s`", h->run_dir);
+  if (mk_app_resolve_endpoints (app, h, err) < 0)
+    return -1;
   if (mk_app_oci_json (app, h, "rootfs", &json, err) < 0)
     return -1;
   dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -781,6 +781,9 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
     }
   if (mk_app_write_bundle (app, &h, s.bundle, err) < 0)
     goto out;
+  for (char **w = h.warnings; o->warn && w && *w; w++)
+    if (app->log_level >= MK_APP_LOG_WARN)
+      o->warn (*w);
 
   s.capture = o->detach || app->log_file;
   if (app->log_file || o->detach)

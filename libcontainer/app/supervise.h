@@ -51,6 +51,7 @@ struct mk_app_run_opts
   const char *executable_override;
   const char *app_args;
   bool detach;
+  void (*warn) (const char *msg); /* shows a warning (the library never prints) */
 };
 
 /* Runs the app.  Foreground: until it ends for good; *exit_code is its

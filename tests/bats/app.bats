@@ -1,0 +1,492 @@
+#!/usr/bin/env bats
+# The app front end: `mkrun -e EXE --config FILE`, `mkrun app ...`,
+# `mkrun yaml2oci`.  Each app runs on a read-only view of this host; the
+# checks look from inside the app and from the host.  App names are unique
+# to this file (their default cgroup is mkrun/app-NAME below ours).
+
+load helpers
+
+NETPROBE="$BATS_TEST_DIRNAME/../bin/netprobe"
+
+setup() {
+	requires root
+	D="$BATS_TEST_TMPDIR/app"
+	mkdir -p "$D"
+	cd "$D"
+	SERVERS=()
+}
+
+teardown() {
+	local n
+	for n in $(ls "$ROOT/.apps" 2>/dev/null); do
+		"$MKRUN" --root "$ROOT" app rm --force "$n" >/dev/null 2>&1 || true
+	done
+	for n in "${SERVERS[@]}"; do kill "$n" 2>/dev/null || true; done
+	cd /
+}
+
+# yaml NAME TEXT: writes $D/NAME.yaml
+yaml() {
+	printf '%s\n' "$2" >"$D/$1.yaml"
+}
+
+# app ARGS...: mkrun's app front end with our --root (stdin /dev/null).
+app() {
+	"$MKRUN" --root "$ROOT" "$@" </dev/null
+}
+
+# nothing_left: no app dir, no container.
+nothing_left() {
+	[ -z "$(ls -A "$ROOT/.apps" 2>/dev/null)" ]
+	[ -z "$("$MKRUN" --root "$ROOT" list -q)" ]
+}
+
+# mem_cgroup_dir: our memory cgroup's directory (apps' cgroups go below it).
+mem_cgroup_dir() {
+	echo "/sys/fs/cgroup/memory$(grep -E '^[0-9]+:memory:' /proc/self/cgroup | cut -d: -f3)"
+}
+
+@test "app: the seed's hello world runs; output on the terminal and, timestamped, in the log" {
+	yaml hello 'application:
+  name: "t_hello"
+  executable: "/bin/echo"
+
+resources:
+  cpu_limit: "1 core"
+  mem_limit: "100MB"
+
+filesystem:
+  inputs: []
+  outputs: []
+
+network:
+  access: "none"
+
+dependencies:
+  system_packages: []
+  nim_packages: []
+
+logging:
+  level: "info"
+  file: "./hello_app.log"'
+	run app -e /bin/echo --config hello.yaml --app-args "Hello, World!"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "Hello, World!" ]
+	# The log is relative to the YAML's directory.
+	cat "$D/hello_app.log"
+	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z stdout Hello, World!$' "$D/hello_app.log"
+	grep -q 'mkrun info: started t_hello (pid [0-9]*): /bin/echo' "$D/hello_app.log"
+	grep -q 'mkrun info: t_hello exited with code 0' "$D/hello_app.log"
+	nothing_left
+	# nim_packages: accepted with a notice.
+	sed -i 's/nim_packages: \[\]/nim_packages: ["jester"]/' hello.yaml
+	run app -e /bin/echo --config hello.yaml
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"dependencies.nim_packages are build-time only"* ]]
+}
+
+@test "app: --app-args is split like a shell (quotes, no expansion); the exit status and 128+N are mkrun's" {
+	yaml args 'application:
+  name: t_args
+  executable: /bin/sh
+  args: ["-c", "for a in \"$@\"; do echo \"[$a]\"; done; exit 3", "sh"]'
+	run app --config args.yaml --app-args "one 'two three' \"four \\\"5\\\"\" \$HOME"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "[one]" ]
+	[ "${lines[1]}" = "[two three]" ]
+	[ "${lines[2]}" = '[four "5"]' ]
+	[ "${lines[3]}" = '[$HOME]' ]
+	# Killed by a signal: 128+N.
+	yaml sig 'application:
+  name: t_sig
+  executable: /bin/sleep
+  args: ["30"]'
+	local bg pid rc=0 i
+	app --config sig.yaml >/dev/null 2>&1 &
+	bg=$!
+	for ((i = 0; i < 50; i++)); do
+		pid=$(app app status t_sig --json 2>/dev/null | jq -r .pid)
+		[ "${pid:-0}" -gt 0 ] && break
+		sleep 0.1
+	done
+	kill -9 "$pid"
+	wait "$bg" || rc=$?
+	[ "$rc" -eq 137 ]
+	nothing_left
+}
+
+@test "app: an immutable view of the host: root read-only, /home /root hidden, /tmp private, inputs ro, outputs rw" {
+	mkdir -p in bin
+	echo data >in/f
+	echo secret >"/tmp/mkrun-app-host-file.$$"
+	printf '#!/bin/sh\n%s\n' "$(cat <<-'EOF'
+		touch /etc/mkrun-x 2>&1 | grep -q 'Read-only file system' && echo etc-ro
+		touch /usr/mkrun-x 2>&1 | grep -q 'Read-only file system' && echo usr-ro
+		[ -z "$(ls /home)" ] && echo home-hidden
+		[ -z "$(ls -A /root)" ] && echo root-hidden
+		ls /tmp/mkrun-app-host-file.* >/dev/null 2>&1 || echo tmp-private
+		echo x >/tmp/own && echo tmp-writable
+		cat "$IN/f"
+		touch "$IN/g" 2>&1 | grep -q 'Read-only file system' && echo input-ro
+		echo hi >"$OUT/o" && echo output-rw
+		[ "$(cat /proc/1/cmdline | tr '\0' ' ')" != "" ] && echo proc
+		[ -c /dev/null ] && [ ! -e /dev/sda ] && echo dev-minimal
+		[ -r "$0" ] && echo exe-dir-readable
+	EOF
+	)" >bin/probe
+	chmod 755 bin/probe
+	yaml view "application:
+  name: t_view
+  executable: ./bin/probe
+filesystem:
+  inputs: [./in]
+  outputs: [./out/sub]
+environment_variables:
+  IN: $D/in
+  OUT: $D/out/sub"
+	run app --config view.yaml
+	rm -f "/tmp/mkrun-app-host-file.$$"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for w in etc-ro usr-ro home-hidden root-hidden tmp-private tmp-writable data input-ro output-rw proc dev-minimal exe-dir-readable; do
+		grep -qx "$w" <<<"$output" || { echo "missing: $w"; return 1; }
+	done
+	# The output was created and holds what the app wrote; the host is untouched.
+	[ "$(cat "$D/out/sub/o")" = hi ]
+	[ ! -e /etc/mkrun-x ] && [ ! -e "$D/in/g" ]
+	nothing_left
+}
+
+@test "app: the invoking user (SUDO_UID), no capabilities, no_new_privs, seccomp, no namespaces of its own" {
+	yaml user "application:
+  name: t_user
+  executable: /bin/sh
+  args: [\"-c\", \"id -u; id -g; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; unshare -U true 2>&1 || echo unshare-refused; touch $D/out/f\"]
+filesystem:
+  outputs: [./out]"
+	SUDO_UID=65534 SUDO_GID=65534 run app --config user.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 65534 ]
+	[ "${lines[1]}" = 65534 ]
+	grep -qE '^CapEff:\s+0+$' <<<"$output"
+	grep -qE '^CapBnd:\s+0+$' <<<"$output"
+	grep -qE '^NoNewPrivs:\s+1$' <<<"$output"
+	grep -qE '^Seccomp:\s+2$' <<<"$output"
+	grep -q unshare-refused <<<"$output"
+	# Outputs belong to the user.
+	[ "$(stat -c %u "$D/out/f")" = 65534 ]
+	# Root (no sudo): uid 0, still without capabilities.
+	SUDO_UID= run app --config user.yaml
+	[ "${lines[0]}" = 0 ]
+	grep -qE '^CapEff:\s+0+$' <<<"$output"
+}
+
+@test "app: the environment is exactly the YAML's plus PATH, HOME, TERM" {
+	yaml env 'application:
+  name: t_env
+  executable: /usr/bin/env
+environment_variables:
+  API_KEY: "secret-key"
+  DATABASE_URL: "https://example.com/db"'
+	LEAK=1 TERM=vt100 run app --config env.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "API_KEY=secret-key DATABASE_URL=https://example.com/db HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=vt100 " ]
+}
+
+@test "app: cpu_limit, mem_limit, pids_limit and io_priority reach the cgroup and the process" {
+	yaml res 'application:
+  name: t_res
+  executable: /bin/sh
+  args: ["-c", "cat /proc/self/cgroup >/dev/null; ionice -p $$ 2>/dev/null || true; sleep 30"]
+resources:
+  cpu_limit: "0.5 cores"
+  mem_limit: "256MiB"
+  pids_limit: 42
+  io_priority: high'
+	run app app start --config res.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local cg pid
+	pid=$(app app status t_res --json | jq -r .pid)
+	[ "$pid" -gt 0 ]
+	cg=$(grep -E '^[0-9]+:memory:' "/proc/$pid/cgroup" | cut -d: -f3)
+	[ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 268435456 ]
+	cg=$(grep -E '^[0-9]+:cpu,cpuacct:|^[0-9]+:cpu:' "/proc/$pid/cgroup" | head -n1 | cut -d: -f3)
+	[ "$(cat "/sys/fs/cgroup/cpu$cg/cpu.cfs_quota_us")" = 50000 ]
+	[ "$(cat "/sys/fs/cgroup/cpu$cg/cpu.cfs_period_us")" = 100000 ]
+	cg=$(grep -E '^[0-9]+:pids:' "/proc/$pid/cgroup" | cut -d: -f3)
+	[ "$(cat "/sys/fs/cgroup/pids$cg/pids.max")" = 42 ]
+	# io_priority high: best-effort level 0.
+	[[ "$(ionice -p "$pid")" == "best-effort: prio 0" ]]
+	run app app stop --time 1 t_res
+	[ "$status" -eq 0 ]
+}
+
+@test "app: sizes: MB is decimal, MiB and M binary; cpu counts and percentages (yaml2oci)" {
+	for pair in "100MB 100000000" "256MiB 268435456" "256M 268435456" "1G 1073741824" "1.5GB 1500000000"; do
+		set -- $pair
+		yaml size "application: {name: t_size, executable: /bin/true}
+resources: {mem_limit: \"$1\"}"
+		run app yaml2oci size.yaml
+		[ "$status" -eq 0 ]
+		[ "$(jq .linux.resources.memory.limit <<<"$output")" = "$2" ]
+	done
+	for pair in "1 core:100000" "2 cores:200000" "0.5 cores:50000" "50%:50000"; do
+		yaml cpu "application: {name: t_cpu, executable: /bin/true}
+resources: {cpu_limit: \"${pair%%:*}\"}"
+		run app yaml2oci cpu.yaml
+		[ "$status" -eq 0 ]
+		[ "$(jq .linux.resources.cpu.quota <<<"$output")" = "${pair##*:}" ]
+	done
+}
+
+@test "app: network none is its own namespace with loopback only; full is the host's" {
+	yaml netnone 'application:
+  name: t_netnone
+  executable: /bin/sh
+  args: ["-c", "readlink /proc/self/ns/net; ls /sys/class/net"]
+network:
+  access: none'
+	run app --config netnone.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/net)" ]
+	[ "${lines[1]}" = lo ]
+	[ "${#lines[@]}" -eq 2 ]
+	sed -i 's/access: none/access: full/; s/t_netnone/t_netfull/' netnone.yaml
+	run app --config netnone.yaml
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/net)" ]
+}
+
+@test "app: network limited: listed endpoints connect, others are refused (EPERM)" {
+	[ -x "$NETPROBE" ] || skip "tests/bin/netprobe not built"
+	local ok bad log
+	log="$BATS_TEST_TMPDIR/serve.log"
+	"$NETPROBE" serve 127.0.0.1 >"$log.1" 2>&1 3>&- &
+	SERVERS+=($!)
+	"$NETPROBE" serve 127.0.0.1 >"$log.2" 2>&1 3>&- &
+	SERVERS+=($!)
+	for ((i = 0; i < 50; i++)); do
+		grep -q . "$log.1" && grep -q . "$log.2" && break
+		sleep 0.1
+	done
+	ok=$(head -n1 "$log.1")
+	bad=$(head -n1 "$log.2")
+	yaml lim "application:
+  name: t_lim
+  executable: $NETPROBE
+  args: [connect, 127.0.0.1, \"$ok\", hello]
+network:
+  access: limited
+  allowed_endpoints:
+    - \"127.0.0.1:$ok\"
+    - \"no-such-host.invalid:80\""
+	run app --config lim.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"pong hello"* ]]
+	[[ "$output" == *"no-such-host.invalid"*"does not resolve"* ]]
+	run app --config lim.yaml --app-args "" -e "$NETPROBE" --name t_lim2
+	sed -i "s/\"$ok\", hello/\"$bad\", hello/; s/t_lim$/t_lim3/" lim.yaml
+	run app --config lim.yaml
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	! grep -q hello "$log.2"
+}
+
+@test "app: start -d, status, list, logs, monitor, stop (SIGTERM reaches it), rm" {
+	yaml svc 'application:
+  name: t_svc
+  executable: /bin/sh
+  args: ["-c", "trap \"echo got-term; exit 0\" TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"]
+resources:
+  mem_limit: 64MiB'
+	run app app start --config svc.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sleep 0.5
+	run app app status t_svc
+	echo "$output"
+	[[ "$output" == *"status:    running"* ]]
+	[[ "$output" =~ pid:\ +[0-9]+ ]]
+	run app status t_svc --json
+	[ "$(jq -r .status <<<"$output")" = running ]
+	[ "$(jq -r .restarts <<<"$output")" = 0 ]
+	run app app list
+	[[ "$output" == *t_svc*running* ]]
+	run app logs --tail 2 t_svc
+	echo "$output"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == *" stdout tick "* ]]
+	run app monitor --once --json t_svc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq .memory_limit <<<"$output")" = 67108864 ]
+	[ "$(jq '.pids >= 1' <<<"$output")" = true ]
+	[ "$(jq '.memory_bytes > 0' <<<"$output")" = true ]
+	run app stop t_svc
+	[ "$status" -eq 0 ]
+	run app app status t_svc --json
+	echo "$output"
+	[ "$(jq -r .status <<<"$output")" = stopped ]
+	[ "$(jq -r .exit_code <<<"$output")" = 0 ]
+	grep -q 'stdout got-term' "$ROOT/.apps/t_svc/output.log"
+	# The name is taken until rm.
+	run app app start --config svc.yaml
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"app \`t_svc\` already exists"* ]]
+	run app app rm t_svc
+	[ "$status" -eq 0 ]
+	nothing_left
+}
+
+@test "app: restart on-failure with a backoff; the log records each restart" {
+	yaml rs 'application:
+  name: t_rs
+  executable: /bin/sh
+  args: ["-c", "echo run; exit 2"]
+  restart: on-failure
+logging:
+  level: info'
+	run app app start --config rs.yaml
+	[ "$status" -eq 0 ]
+	sleep 1.2
+	run app app status t_rs --json
+	echo "$output"
+	[ "$(jq '.restarts >= 2' <<<"$output")" = true ]
+	grep -q 'restarting t_rs in 100 ms' "$ROOT/.apps/t_rs/output.log"
+	grep -q 'restarting t_rs in 200 ms' "$ROOT/.apps/t_rs/output.log"
+	run app app stop t_rs
+	[ "$status" -eq 0 ]
+	run app app status t_rs --json
+	[ "$(jq -r .status <<<"$output")" = stopped ]
+}
+
+@test "app: the log is complete when the program is SIGKILLed or OOM-killed" {
+	yaml kl "application:
+  name: t_kl
+  executable: /bin/sh
+  args: [\"-c\", \"echo before; sleep 30\"]
+logging:
+  level: info
+  file: $D/kl.log"
+	run app app start --config kl.yaml
+	[ "$status" -eq 0 ]
+	sleep 0.3
+	kill -9 "$(app app status t_kl --json | jq -r .pid)"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(app app status t_kl --json | jq -r .status)" = exited ] && break
+		sleep 0.1
+	done
+	cat "$D/kl.log"
+	grep -q 'stdout before' "$D/kl.log"
+	grep -q 'killed by signal 9' "$D/kl.log"
+
+	cat >"$D/oom.sh" <<-'EOF'
+		#!/bin/sh
+		echo start
+		x=$(head -c 200000000 /dev/zero | tr '\0' a)
+		echo survived
+	EOF
+	chmod 755 "$D/oom.sh"
+	yaml oom "application:
+  name: t_oom
+  executable: ./oom.sh
+resources:
+  mem_limit: 32MiB
+logging:
+  level: info
+  file: $D/oom.log"
+	run app --config oom.yaml
+	echo "$output"
+	cat "$D/oom.log"
+	grep -q 'stdout start' "$D/oom.log"
+	grep -q 'killed by the OOM killer' "$D/oom.log"
+	! grep -q survived "$D/oom.log"
+}
+
+@test "app: bad input names FILE:LINE:COL and the key, exits 1, leaves nothing" {
+	# check CONTENT EXPECTED [ARGS...]
+	check() {
+		printf '%s\n' "$1" >"$D/bad.yaml"
+		run app --config bad.yaml "${@:3}"
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"$2"* ]] || { echo "expected: $2"; return 1; }
+		nothing_left
+	}
+	mkdir -p notdir && : >afile && : >notexec
+	check 'application:
+  name: t_bad
+  executable: /bin/true
+resorces:
+  cpu_limit: "1 core"' 'bad.yaml:4:1: unknown key `resorces` (did you mean `resources`?)'
+	check 'application:
+  name: t_bad
+  exectuable: /bin/true' 'bad.yaml:3:3: unknown key `application.exectuable` (did you mean `application.executable`?)'
+	check 'application: {name: t_bad, executable: /bin/true, args: {a: 1}}' 'bad.yaml:1:57: application.args: expected a list of strings, got a mapping'
+	check 'application: {name: t_bad, executable: /bin/true}
+resources:
+  mem_limit: "12XB"' 'bad.yaml:3:14: resources.mem_limit: `12XB` is not a size'
+	check 'application: {name: t_bad, executable: /bin/true}
+resources:
+  cpu_limit: "two cores"' 'bad.yaml:3:14: resources.cpu_limit: `two cores` is not a CPU count'
+	check 'application: {name: t_bad, executable: /bin/true}
+network: {access: limted}' 'network.access: `limted` is not one of none, limited, full (did you mean `limited`?)'
+	check 'application: {name: t_bad, executable: /bin/true}
+filesystem:
+  inputs: [./missing]' "bad.yaml:3:12: filesystem.inputs[0]: \`$D/missing\`: No such file or directory"
+	check 'application: {name: t_bad, executable: /bin/true}
+filesystem:
+  outputs: [./afile]' "bad.yaml:3:13: filesystem.outputs[0]: \`$D/afile\` is not a directory"
+	check 'application: {name: t_bad, executable: ./notexec}' "application.executable: \`$D/notexec\` is not an executable file"
+	check 'application: {name: t_bad, executable: /bin/true}
+dependencies:
+  system_packages: [bash, no-such-package-x]' 'dependencies.system_packages: not installed: no-such-package-x (install with: apt-get install no-such-package-x)'
+	check 'application: {name: t_bad, executable: /bin/true}
+hpc: {isolated_cores: 2}' 'bad.yaml:2:6: hpc: not yet supported'
+	check 'application: {name: t_bad, executable: /bin/true}
+network:
+  unix_sockets: {enable: true, sockets: [{path: /tmp/socketA, type: listen}]}' 'bad.yaml:3:17: network.unix_sockets: not yet supported'
+	check 'application: [1, 2]' 'bad.yaml:1:14: application: expected a mapping, got a list'
+	check 'application:
+  name: t_bad
+   executable: x' 'bad.yaml:3:'
+	# A taken name: a running app of that name.
+	yaml taken 'application: {name: t_taken, executable: /bin/sleep, args: ["30"]}'
+	run app app start --config taken.yaml
+	[ "$status" -eq 0 ]
+	run app --config taken.yaml
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"app \`t_taken\` is already running"* ]]
+}
+
+@test "app: yaml2oci prints the config; --bundle writes one that mkrun run runs" {
+	yaml y 'application:
+  name: t_y
+  executable: /bin/echo
+  args: [from, bundle]'
+	run app yaml2oci y.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.process.args | join(" ")' <<<"$output")" = "/bin/echo from bundle" ]
+	[ "$(jq -r .root.readonly <<<"$output")" = true ]
+	[ "$(jq -r .process.noNewPrivileges <<<"$output")" = true ]
+	[ "$(jq -r '.process.capabilities.bounding | length' <<<"$output")" = 0 ]
+	[ "$(jq -r '.mounts[] | select(.destination == "/usr") | .options | index("rro") != null' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.namespaces | map(.type) | sort | join(",")' <<<"$output")" = "cgroup,ipc,mount,network,pid,uts" ]
+	run app yaml2oci y.yaml --bundle "$D/bundle"
+	[ "$status" -eq 0 ]
+	[ -f "$D/bundle/config.json" ] && [ -d "$D/bundle/rootfs" ]
+	run "$MKRUN" --root "$ROOT" run --bundle "$D/bundle" t_y_oci
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "from bundle" ]
+}
