@@ -266,6 +266,25 @@ resolve_paths (const struct mk_app *a, char **v)
 
 /* ---- sizes and CPUs ---------------------------------------------------------- */
 
+/* "1.5 GiB": a positive number, then *UNIT at what follows the spaces.  */
+static int
+number_unit (const char *s, double *v, const char **unit)
+{
+  char *end;
+  while (isspace ((unsigned char)*s))
+    s++;
+  if (!isdigit ((unsigned char)*s) && *s != '.')
+    return -1;
+  errno = 0;
+  *v = strtod (s, &end);
+  if (errno || end == s || !isfinite (*v) || *v <= 0)
+    return -1;
+  while (isspace ((unsigned char)*end))
+    end++;
+  *unit = end;
+  return 0;
+}
+
 int
 mk_app_parse_size (const char *s, uint64_t *out)
 {
@@ -289,18 +308,10 @@ mk_app_parse_size (const char *s, uint64_t *out)
     { "tib", 1099511627776.0 },
     { "tb", 1e12 },
   };
-  char *end;
+  const char *end;
   double v;
-  while (isspace ((unsigned char)*s))
-    s++;
-  if (!isdigit ((unsigned char)*s) && *s != '.')
+  if (number_unit (s, &v, &end) < 0)
     return -1;
-  errno = 0;
-  v = strtod (s, &end);
-  if (errno || end == s || !isfinite (v) || v <= 0)
-    return -1;
-  while (isspace ((unsigned char)*end))
-    end++;
   for (size_t i = 0; i < MK_ARRAY_SIZE (units); i++)
     if (strcasecmp (end, units[i].unit) == 0)
       {
@@ -316,18 +327,10 @@ mk_app_parse_size (const char *s, uint64_t *out)
 int
 mk_app_parse_cpus (const char *s, double *out)
 {
-  char *end;
+  const char *end;
   double v;
-  while (isspace ((unsigned char)*s))
-    s++;
-  if (!isdigit ((unsigned char)*s) && *s != '.')
+  if (number_unit (s, &v, &end) < 0)
     return -1;
-  errno = 0;
-  v = strtod (s, &end);
-  if (errno || end == s || !isfinite (v) || v <= 0)
-    return -1;
-  while (isspace ((unsigned char)*end))
-    end++;
   if (strcmp (end, "%") == 0)
     v /= 100;
   else if (*end && strcasecmp (end, "core") != 0 && strcasecmp (end, "cores") != 0
