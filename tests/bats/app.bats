@@ -297,7 +297,7 @@ network:
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Operation not permitted"* ]]
-	! grep -q hello "$log.2"
+	if grep -q hello "$log.2"; then return 1; fi
 }
 
 @test "app: start -d, status, list, logs, monitor, stop (SIGTERM reaches it), rm" {
@@ -408,7 +408,7 @@ logging:
 	cat "$D/oom.log"
 	grep -q 'stdout start' "$D/oom.log"
 	grep -q 'killed by the OOM killer' "$D/oom.log"
-	! grep -q survived "$D/oom.log"
+	if grep -q survived "$D/oom.log"; then return 1; fi
 }
 
 @test "app: bad input names FILE:LINE:COL and the key, exits 1, leaves nothing" {
