@@ -111,6 +111,9 @@ mk_features_json (void)
   yajl_gen_map_open (g);
   GS (g, "org.mkrun.checkpoint.enabled");
   GS (g, "false");
+  /* Understood in config.json: "true" runs the program under mkrun's init.  */
+  GS (g, MK_ANNOTATION_INIT);
+  GS (g, "true");
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);
