@@ -114,6 +114,9 @@ mk_features_json (void)
   GS (g, "false");
   GS (g, MK_NETFILTER_ANNOTATION ".enabled");
   GS (g, "true");
+  /* Understood in config.json: "true" runs the program under mkrun's init.  */
+  GS (g, MK_ANNOTATION_INIT);
+  GS (g, "true");
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);

@@ -11,8 +11,9 @@
 #include "error.h"
 
 /* Blocks every signal that can be forwarded (all but the synchronous
-   ones) and stores them in *ALL; *OLD gets the previous mask.  Call it
-   before starting the process, so no signal is lost in between.  */
+   ones) and stores them in *ALL; *OLD, unless NULL, gets the previous
+   mask.  Call it before starting the process, so no signal is lost in
+   between.  */
 void mk_foreground_block_signals (sigset_t *all, sigset_t *old);
 
 /* Waits for PID (a child of ours), forwarding the signals in FWD to it and,

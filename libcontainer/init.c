@@ -2,11 +2,13 @@
  * of the runtime (no re-exec), sets the container up in the order
  * runtime-spec and the kernel require, tells the runtime it is ready, waits
  * for start, and execs the process.  Any failure before exec goes back to
- * the runtime as an error message.  */
+ * the runtime as an error message.  With the annotation org.mkrun.init it
+ * forks instead and stays as the program's parent (run_init_shim).  */
 #include "config.h"
 
 #include "caps.h"
 #include "devices.h"
+#include "foreground.h"
 #include "hooks.h"
 #include "init.h"
 #include "mounts.h"
@@ -27,8 +29,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -173,6 +177,103 @@ wait_start (struct mk_init_args *a, mk_error **err)
   return mk_sync_expect (a->sync_fd, MK_SYNC_GO, NULL, err) < 0 ? -1 : 0;
 }
 
+/* Execs the program with the runtime's signal mask.  A failure is told on
+   stderr: the runtime has gone on since READY and reads no message now.  */
+static void __attribute__ ((noreturn))
+exec_program (const struct mk_init_args *a, const char *exec_path)
+{
+  sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
+  execve (exec_path, a->process->args, a->process->env);
+  fprintf (stderr, "mkrun: exec `%s`: %s\n", exec_path, strerror (errno));
+  _exit (127);
+}
+
+/* Closes every descriptor; close_range may be missing from an old seccomp
+   profile.  */
+static void
+close_all_fds (void)
+{
+  struct rlimit rl;
+  if (syscall (SYS_close_range, 0, ~0U, 0) == 0)
+    return;
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    rl.rlim_cur = 1024;
+  for (rlim_t fd = 0; fd < rl.rlim_cur; fd++)
+    close ((int)fd);
+}
+
+/* org.mkrun.init: the program runs as our child and we stay as the
+   container's pid 1, as tini does by default: every signal we can catch
+   goes to the child (not its group), every process that ends up ours is
+   reaped, and we exit as the child did (N, or 128+S for a signal S: pid 1
+   cannot re-raise most signals on itself).  This runs after seccomp, the
+   user and capabilities: only fork, pipe2, read, close(_range),
+   rt_sigprocmask, rt_sigaction, rt_sigtimedwait, kill, wait4, exit_group,
+   and no allocation.  */
+static void __attribute__ ((noreturn))
+run_init_shim (const struct mk_init_args *a, const char *exec_path)
+{
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  pid_t self = getpid (), child;
+  int pipefd[2];
+  sigset_t all;
+  char c;
+
+  /* Blocked before the fork, so that nothing sent to us is lost: what
+     comes before the loop below waits in the queue.  SIGCHLD ignored by
+     whoever started the runtime would reap our children unseen.  */
+  mk_foreground_block_signals (&all, NULL);
+  sigaction (SIGCHLD, &dfl, NULL);
+  if (pipe2 (pipefd, O_CLOEXEC) < 0 || (child = fork ()) < 0)
+    {
+      fprintf (stderr, "mkrun: exec `%s`: start it under the init: %s\n", exec_path,
+               strerror (errno));
+      _exit (127);
+    }
+  if (child == 0)
+    {
+      close (pipefd[0]);
+      /* The program leads its own group, as it did when it was the
+         session leader, and that group owns the terminal: ^C on it
+         reaches the program alone.  (SIGTTOU is blocked here.)  */
+      setpgid (0, 0);
+      if (a->process->terminal)
+        tcsetpgrp (0, getpgrp ());
+      /* Without a pid namespace nothing else ends the program with us.  */
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid () != self)
+        _exit (127);
+      exec_program (a, exec_path);
+    }
+  close (pipefd[1]);
+  /* EOF once the child has exec'd (or died).  Until then we hold exec.fifo
+     or the sync socket, whose close tells the runtime the program started
+     (it runs poststart hooks then).  */
+  while (read (pipefd[0], &c, 1) < 0 && errno == EINTR)
+    ;
+  /* Then nothing: not those, not preserved fds, not stdio, so that the
+     readers of the program's pipes or pty see EOF when it closes them.  We
+     remain the pty's session leader: a hangup's SIGHUP comes to us and is
+     passed on.  */
+  close_all_fds ();
+  for (;;)
+    {
+      int sig = sigwaitinfo (&all, NULL), status;
+      pid_t pid;
+
+      if (sig < 0)
+        continue;
+      if (sig != SIGCHLD)
+        {
+          kill (child, sig);
+          continue;
+        }
+      while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+        if (pid == child)
+          _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
+    }
+}
+
 int
 mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
                          char **exec_path, int *notify_fd, mk_error **err)
@@ -280,10 +381,9 @@ mk_init_run (struct mk_init_args *a)
       fprintf (stderr, "mkrun: %s\n", err->msg);
       _exit (1);
     }
-  sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
-  execve (exec_path, p->args, p->env);
-  fprintf (stderr, "mkrun: exec `%s`: %s\n", exec_path, strerror (errno));
-  _exit (127);
+  if (a->spec->init_shim)
+    run_init_shim (a, exec_path);
+  exec_program (a, exec_path);
 
 fail:
   mk_sync_fail (a->sync_fd, err);

@@ -1103,6 +1103,20 @@ parse_linux (yajl_val node, struct mk_spec *spec, mk_error **err)
 
 /* ---- the document ------------------------------------------------------ */
 
+/* The annotations that change what mkrun does, read once here.  */
+static int
+parse_mkrun_annotations (struct mk_spec *spec, mk_error **err)
+{
+  const char *v = mk_spec_annotation (spec, MK_ANNOTATION_INIT);
+  if (v == NULL || strcmp (v, "false") == 0)
+    return 0;
+  if (strcmp (v, "true") != 0)
+    return mk_error_set (err, 0, "annotations.%s: `%s` is neither \"true\" nor \"false\"",
+                         MK_ANNOTATION_INIT, v);
+  spec->init_shim = true;
+  return 0;
+}
+
 int
 mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, mk_error **err)
 {
@@ -1163,7 +1177,8 @@ mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, mk_er
   if (parse_hooks (mk_json_get (spec->tree, "hooks"), spec, err) < 0)
     goto fail;
   if (parse_kv (mk_json_get (spec->tree, "annotations"), "annotations", &spec->annotations,
-                &spec->n_annotations, err) < 0)
+                &spec->n_annotations, err) < 0
+      || parse_mkrun_annotations (spec, err) < 0)
     goto fail;
   if (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION)
       && mk_netfilter_parse (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION), &spec->net_allow,

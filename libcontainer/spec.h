@@ -170,6 +170,7 @@ struct mk_spec
   /* org.mkrun.network.allow (app/netfilter.h); NULL if absent.  */
   struct mk_net_endpoint *net_allow;
   size_t n_net_allow;
+  bool init_shim; /* annotation org.mkrun.init: an init runs the program as its child */
 
   /* linux */
   struct mk_namespace *namespaces;
@@ -208,6 +209,9 @@ void mk_spec_free (struct mk_spec *spec);
 
 /* The namespace entry of that CLONE_NEW* type, or NULL.  */
 const struct mk_namespace *mk_spec_namespace (const struct mk_spec *spec, int type);
+
+/* mkrun's own annotations (see docs/DESIGN.md).  */
+#define MK_ANNOTATION_INIT "org.mkrun.init"
 
 /* Looks up an annotation; NULL if absent.  */
 const char *mk_spec_annotation (const struct mk_spec *spec, const char *key);
