@@ -355,6 +355,11 @@ mk_init_run (struct mk_init_args *a)
     goto fail;
   if (mk_spec_namespace (a->spec, CLONE_NEWUTS) && mk_set_hostname (a->spec, &err) < 0)
     goto fail;
+  {
+    const struct mk_namespace *net = mk_spec_namespace (a->spec, CLONE_NEWNET);
+    if (net && !net->path && mk_ns_loopback_up (&err) < 0)
+      goto fail;
+  }
   if (setup_rootfs (a, &err) < 0)
     goto fail;
   /* No cgroup mount made us wait: the process must still be in its cgroup

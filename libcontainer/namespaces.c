@@ -6,11 +6,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -210,4 +213,23 @@ mk_ns_clone (int flags, int cgroup_fd)
   if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
     pid = (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   return pid;
+}
+
+int
+mk_ns_loopback_up (mk_error **err)
+{
+  struct ifreq ifr = { 0 };
+  _cleanup_close_ int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return mk_error_set (err, errno, "network namespace: socket for lo");
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return mk_error_set (err, errno, "network namespace: flags of lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return mk_error_set (err, errno, "network namespace: bring lo up");
+  return 0;
 }

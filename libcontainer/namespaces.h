@@ -39,5 +39,8 @@ void mk_ns_after_clone (struct mk_ns_plan *plan);
 int mk_ns_join (const struct mk_spec *spec, mk_error **err);
 /* In the runtime: write /proc/PID/{uid_map,gid_map}.  */
 int mk_ns_write_idmaps (const struct mk_spec *spec, pid_t pid, mk_error **err);
+/* In the init, in a network namespace it made: bring `lo` up (as runc and
+   crun do), so 127.0.0.1 works in a container with no other network.  */
+int mk_ns_loopback_up (mk_error **err);
 
 #endif

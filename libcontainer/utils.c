@@ -298,3 +298,12 @@ mk_signal_parse (const char *s)
     }
   return -1;
 }
+
+bool
+mk_path_under (const char *path, const char *dir)
+{
+  size_t n = strlen (dir);
+  if (strcmp (dir, "/") == 0)
+    return path[0] == '/';
+  return strncmp (path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}

@@ -67,6 +67,8 @@ int mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, 
 
 /* mkdir -p, mode for every created component.  */
 int mk_mkdir_p (const char *path, mode_t mode, mk_error **err);
+/* Is PATH DIR or below it (by components: /tmpx is not under /tmp)?  */
+bool mk_path_under (const char *path, const char *dir);
 
 /* Parses a base-10 integer; returns -1 unless the whole string is a number in range.  */
 int mk_parse_int64 (const char *s, long long *out);

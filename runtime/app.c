@@ -156,9 +156,9 @@ abs_path (const char *p)
 }
 
 static void
-warn (const char *msg)
+notice (enum mk_app_log_level level, const char *msg)
 {
-  fprintf (stderr, "mkrun: warning: %s\n", msg);
+  fprintf (stderr, "mkrun: %s%s\n", level <= MK_APP_LOG_WARN ? "warning: " : "", msg);
 }
 
 static int
@@ -169,7 +169,7 @@ start_app (struct mk_global *g, const struct start_args *a, bool detach)
   _cleanup_free_ char *config = abs_path (a->config);
   _cleanup_free_ char *exe = NULL;
   struct mk_app_run_opts o = { .root = g->root, .config = config, .app_args = a->app_args,
-                               .detach = detach, .warn = warn };
+                               .detach = detach, .notice = notice };
   int code = 0;
   if (load_app (a, &app, &err) < 0)
     return mk_cli_fail (g, a->name, err);
@@ -789,7 +789,7 @@ mk_cmd_yaml2oci (struct mk_global *g, int argc, char **argv)
       if (mk_app_resolve_endpoints (app, &h, &err) < 0)
         goto fail;
       for (char **w = h.warnings; w && *w; w++)
-        warn (*w);
+        notice (MK_APP_LOG_WARN, *w);
       if (mk_app_oci_json (app, &h, "rootfs", &json, &err) < 0)
         goto fail;
       fputs (json, stdout);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +112,11 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   int c;
+
+  /* A caller that ignores SIGCHLD would have our children reaped behind our
+     back (waitpid: ECHILD, a foreground run waiting forever), and the
+     container's process would inherit the ignored disposition.  */
+  signal (SIGCHLD, SIG_DFL);
 
   int app_at = app_front_end (argc, argv);
 

@@ -289,15 +289,6 @@ gmount (yajl_gen g, const char *dest, const char *type, const char *source,
   yajl_gen_map_close (g);
 }
 
-static bool
-under (const char *path, const char *dir)
-{
-  size_t n = strlen (dir);
-  if (strcmp (dir, "/") == 0)
-    return true;
-  return strncmp (path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
-}
-
 /* Is PATH hidden in the view (under a replaced top-level directory) and
    not brought back by an input or output?  */
 static bool
@@ -308,12 +299,12 @@ hidden (const struct mk_app *app, const char *path)
     {
       char top[64];
       snprintf (top, sizeof (top), "/%s", replaced[i]);
-      h = under (path, top);
+      h = mk_path_under (path, top);
     }
   for (char **v = app->inputs; h && v && *v; v++)
-    h = !under (path, *v);
+    h = !mk_path_under (path, *v);
   for (char **v = app->outputs; h && v && *v; v++)
-    h = !under (path, *v);
+    h = !mk_path_under (path, *v);
   return h;
 }
 
@@ -455,8 +446,8 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   gmount (g, "/run", "bind", h->run_dir, priv_o);
   gmount (g, "/home", "tmpfs", "tmpfs", hide_o);
   gmount (g, "/root", "tmpfs", "tmpfs", hide_o);
-  if (hidden (app, h->home) && strcmp (h->home, "/") != 0 && !under (h->home, "/tmp")
-      && !under (h->home, "/run"))
+  if (hidden (app, h->home) && strcmp (h->home, "/") != 0 && !mk_path_under (h->home, "/tmp")
+      && !mk_path_under (h->home, "/run"))
     {
       /* The user's home: empty, writable, the user's, gone at exit.  */
       _cleanup_free_ char *uid = xasprintf ("uid=%u", (unsigned)h->uid);
@@ -682,6 +673,39 @@ make_rootfs (const char *dir, mk_error **err)
   return 0;
 }
 
+char *
+mk_app_socket_host_path (const char *bundle, const char *path)
+{
+  return xasprintf ("%s%s", bundle, path);
+}
+
+/* In the bundle's tmp/run dirs: each socket's directory (the user's), and
+   for a connector an empty file its listener's socket is bound on.  */
+static int
+make_socket_places (const struct mk_app *app, const struct mk_app_host *h, const char *dir,
+                    mk_error **err)
+{
+  for (size_t i = 0; i < app->n_sockets; i++)
+    {
+      _cleanup_free_ char *host = mk_app_socket_host_path (dir, app->sockets[i].path);
+      char *slash = strrchr (host, '/');
+      *slash = 0;
+      if (mk_mkdir_p (host, 0755, err) < 0)
+        return -1;
+      if (strcmp (host + strlen (dir), "/tmp") != 0 && chown (host, h->uid, h->gid) < 0)
+        return mk_error_set (err, errno, "chown `%s`", host);
+      *slash = '/';
+      if (!app->sockets[i].listen && h->socket_source && h->socket_source[i])
+        {
+          _cleanup_close_ int fd
+              = open (host, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+          if (fd < 0)
+            return mk_error_set (err, errno, "create `%s`", host);
+        }
+    }
+  return 0;
+}
+
 int
 mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char *dir,
                      mk_error **err)
@@ -702,6 +726,8 @@ mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char
   if ((mkdir (h->run_dir, 0755) < 0 && errno != EEXIST)
       || chown (h->run_dir, h->uid, h->gid) < 0)
     return mk_error_set (err, errno, "mkdir `%s`", h->run_dir);
+  if (make_socket_places (app, h, dir, err) < 0)
+    return -1;
   if (mk_app_resolve_endpoints (app, h, err) < 0)
     return -1;
   if (mk_app_oci_json (app, h, "rootfs", &json, err) < 0)

@@ -50,8 +50,12 @@ void mk_app_host_free (struct mk_app_host *h);
 /* The config.json text.  ROOTFS is root.path as written.  */
 int mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const char *rootfs,
                      char **json, mk_error **err);
+/* The host path of socket PATH (under /tmp or /run of the app's view) of
+   the app whose bundle is BUNDLE.  */
+char *mk_app_socket_host_path (const char *bundle, const char *path);
 /* Makes DIR/rootfs (empty, with the host's top-level symlinks), DIR/tmp and
-   DIR/run, and writes DIR/config.json.  */
+   DIR/run (with the sockets' directories, and the files the listeners'
+   sockets of h->socket_source are bound on), and writes DIR/config.json.  */
 int mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char *dir,
                          mk_error **err);
 

@@ -580,6 +580,14 @@ KEY_FN (sock_path)
   if (s->path[0] != '/')
     return fail_at (p, v, key, "`%s` is not an absolute path (it is a path in the app's view)",
                     s->path);
+  /* Sockets live in the app's private /tmp or /run, which have a host
+     directory each: the listener's socket has a host path a connector can
+     be given, and a connector's socket has a place to be bound.  */
+  if (strstr (s->path, "/../") || strstr (s->path, "/./") || s->path[strlen (s->path) - 1] == '/'
+      || !(mk_path_under (s->path, "/tmp") || mk_path_under (s->path, "/run"))
+      || strcmp (s->path, "/tmp") == 0 || strcmp (s->path, "/run") == 0)
+    return fail_at (p, v, key, "`%s`: a socket's path must be a file under /tmp or /run "
+                    "(the app's private directories)", s->path);
   return 0;
 }
 
@@ -630,6 +638,14 @@ KEY_FN (unix_sockets)
         return -1;
       if (s->path == NULL)
         return fail_at (p, item, ikey, "needs a `path`");
+      {
+        _cleanup_free_ char *tkey = xasprintf ("%s.type", ikey);
+        bool typed = false;
+        for (size_t j = 0; j < p->app->n_where && !typed; j++)
+          typed = strcmp (p->app->where[j].key, tkey) == 0;
+        if (!typed)
+          return fail_at (p, item, ikey, "needs a `type` (listen or connect)");
+      }
       for (size_t j = 0; j + 1 < p->app->n_sockets; j++)
         if (strcmp (p->app->sockets[j].path, s->path) == 0)
           return fail_at (p, item, ikey, "`%s` is listed twice", s->path);
@@ -802,13 +818,6 @@ check_whole (struct parse *p, yaml_node_t *root)
       a->n_sockets = 0;
     }
   a->socket_timeout_ms &= ~(1u << 31);
-  /* Parsed and validated, not yet run: say so rather than ignore them.  */
-  if (a->n_sockets)
-    {
-      _cleanup_free_ char *w = mk_app_where (a, "network.unix_sockets");
-      return mk_error_set (p->err, 0, "%s: not yet supported (sockets between apps come in a "
-                           "later release; use an output directory both apps share)", w);
-    }
   if (a->root_minimal)
     {
       _cleanup_free_ char *w = mk_app_where (a, "filesystem.root");

@@ -61,6 +61,8 @@ mk_app_record_free (struct mk_app_record *r)
   free (r->app_args);
   free (r->log);
   free (r->status);
+  mk_strv_free (r->listen);
+  mk_strv_free (r->listen_host);
   free (r);
 }
 
@@ -131,6 +133,16 @@ record_to_json (const struct mk_app_record *r, bool derived, bool pretty)
   gki (g, "signal", r->signal);
   gkb (g, "oom", r->oom);
   gki (g, "restarts", r->restarts);
+  yajl_gen_string (g, (const unsigned char *)"listen", 6);
+  yajl_gen_array_open (g);
+  for (size_t i = 0; r->listen && r->listen[i]; i++)
+    {
+      yajl_gen_map_open (g);
+      gkv (g, "path", r->listen[i]);
+      gkv (g, "host", r->listen_host[i]);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   out = xmalloc0 (len + 1);
@@ -192,6 +204,22 @@ mk_app_record_read (const char *root, const char *name, struct mk_app_record **o
   r->restarts = (int)I ("restarts");
   r->oom = YAJL_IS_TRUE (mk_json_get (tree, "oom"));
   r->detached = YAJL_IS_TRUE (mk_json_get (tree, "detached"));
+  v = mk_json_get (tree, "listen");
+  if (v && YAJL_IS_ARRAY (v))
+    {
+      size_t n = 0;
+      r->listen = xmalloc0 ((v->u.array.len + 1) * sizeof (char *));
+      r->listen_host = xmalloc0 ((v->u.array.len + 1) * sizeof (char *));
+      for (size_t i = 0; i < v->u.array.len; i++)
+        {
+          yajl_val path = mk_json_get (v->u.array.values[i], "path");
+          yajl_val host = mk_json_get (v->u.array.values[i], "host");
+          if (!YAJL_IS_STRING (path) || !YAJL_IS_STRING (host))
+            continue;
+          r->listen[n] = xstrdup (YAJL_GET_STRING (path));
+          r->listen_host[n++] = xstrdup (YAJL_GET_STRING (host));
+        }
+    }
 #undef S
 #undef I
   yajl_tree_free (tree);
@@ -701,6 +729,8 @@ supervise (struct sup *s, int *exit_code, mk_error **err)
 static void
 sup_free (struct sup *s)
 {
+  mk_strv_free (s->rec.listen);
+  mk_strv_free (s->rec.listen_host);
   free (s->rec.name);
   free (s->rec.config);
   free (s->rec.executable);
@@ -715,6 +745,103 @@ sup_free (struct sup *s)
     close (s->log.fd);
 }
 
+/* The host path of a running app's socket listening on PATH, once that
+   socket exists; NULL otherwise.  *WHO: the listening app's name, if any
+   listens on PATH (the socket may not be made yet).  */
+static char *
+find_listener (const char *root, const char *self, const char *path, char **who)
+{
+  _cleanup_strv_ char **names = NULL;
+  char *found = NULL;
+  if (mk_app_list (root, &names, NULL) < 0)
+    return NULL;
+  for (char **n = names; *n && !found; n++)
+    {
+      struct mk_app_record *r = NULL;
+      if (strcmp (*n, self) == 0 || mk_app_record_read (root, *n, &r, NULL) < 0)
+        continue;
+      for (size_t i = 0; mk_app_record_alive (r) && r->listen && r->listen[i]; i++)
+        {
+          struct stat st;
+          if (strcmp (r->listen[i], path) != 0)
+            continue;
+          if (*who == NULL)
+            *who = xstrdup (r->name);
+          if (stat (r->listen_host[i], &st) == 0 && S_ISSOCK (st.st_mode))
+            found = xstrdup (r->listen_host[i]);
+          break;
+        }
+      mk_app_record_free (r);
+    }
+  return found;
+}
+
+/* For each socket the app connects to: waits (network.unix_sockets.timeout)
+   for an app that listens on that path and for its socket, and puts the
+   socket's host path in h->socket_source.  */
+static int
+wait_for_listeners (const struct mk_app_run_opts *o, struct mk_app_host *h, mk_error **err)
+{
+  const struct mk_app *app = o->app;
+  long long deadline = mk_app_now_ms () + app->socket_timeout_ms;
+  bool told = false;
+
+  h->socket_source = xmalloc0 ((app->n_sockets + 1) * sizeof (char *));
+  for (size_t i = 0; i < app->n_sockets; i++)
+    {
+      const char *path = app->sockets[i].path;
+      _cleanup_free_ char *who = NULL;
+      if (app->sockets[i].listen)
+        continue;
+      while ((h->socket_source[i] = find_listener (o->root, app->name, path, &who)) == NULL)
+        {
+          if (mk_app_now_ms () >= deadline)
+            {
+              _cleanup_free_ char *w = mk_app_where (app, "network.unix_sockets");
+              if (who)
+                return mk_error_set (err, 0, "%s: app `%s` listens on `%s` but made no socket "
+                                     "there within %u s", w, who, path,
+                                     app->socket_timeout_ms / 1000);
+              return mk_error_set (err, 0, "%s: no app listens on `%s` (waited %u s for one "
+                                   "to start; its YAML lists the path with type: listen)",
+                                   w, path, app->socket_timeout_ms / 1000);
+            }
+          if (!told && o->notice && app->log_level >= MK_APP_LOG_INFO)
+            {
+              _cleanup_free_ char *msg
+                  = xasprintf ("waiting up to %u s for an app listening on %s",
+                               app->socket_timeout_ms / 1000, path);
+              o->notice (MK_APP_LOG_INFO, msg);
+              told = true;
+            }
+          usleep (50 * 1000);
+        }
+    }
+  return 0;
+}
+
+/* Fails if an app NAME (directory DIR) exists.  */
+static int
+check_free (const char *root, const char *name, const char *dir, mk_error **err)
+{
+  struct mk_app_record *r = NULL;
+  if (access (dir, F_OK) < 0 && errno == ENOENT)
+    return 0;
+  if (mk_app_record_read (root, name, &r, NULL) == 0)
+    {
+      bool alive = mk_app_record_alive (r);
+      mk_app_record_free (r);
+      if (alive)
+        return mk_error_set (err, 0, "app `%s` is already running (see `mkrun app status %s`)",
+                             name, name);
+      return mk_error_set (err, 0, "app `%s` already exists (exited): remove it with `mkrun "
+                           "app rm %s`, or start it again with `mkrun app start %s`",
+                           name, name, name);
+    }
+  /* A directory without a record: a start that died half way.  */
+  return mk_error_set (err, 0, "app `%s`: `%s` exists without a record; remove it", name, dir);
+}
+
 /* Claims ROOT/.apps/NAME: fails if an app of that name exists.  */
 static int
 claim (const char *root, const char *name, const char *dir, mk_error **err)
@@ -726,22 +853,9 @@ claim (const char *root, const char *name, const char *dir, mk_error **err)
     return 0;
   if (errno != EEXIST)
     return mk_error_set (err, errno, "mkdir `%s`", dir);
-  {
-    struct mk_app_record *r = NULL;
-    if (mk_app_record_read (root, name, &r, NULL) == 0)
-      {
-        bool alive = mk_app_record_alive (r);
-        mk_app_record_free (r);
-        if (alive)
-          return mk_error_set (err, 0, "app `%s` is already running (see `mkrun app status %s`)",
-                               name, name);
-        return mk_error_set (err, 0, "app `%s` already exists (exited): remove it with `mkrun "
-                             "app rm %s`, or start it again with `mkrun app start %s`",
-                             name, name, name);
-      }
-    /* A directory without a record: a start that died half way.  */
-    return mk_error_set (err, 0, "app `%s`: `%s` exists without a record; remove it", name, dir);
-  }
+  if (check_free (root, name, dir, err) < 0)
+    return -1;
+  return mk_error_set (err, 0, "app `%s`: `%s` appeared while starting", name, dir);
 }
 
 int
@@ -761,9 +875,24 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
   s.log.level = app->log_level;
   if (mk_app_host_user (app, &h, err) < 0)
     goto out;
+  /* A connector waits for its listeners before it claims its name, so
+     that nothing is left behind if it is interrupted.  */
+  if (app->n_sockets
+      && (check_free (o->root, app->name, s.dir, err) < 0 || wait_for_listeners (o, &h, err) < 0))
+    goto out;
   if (claim (o->root, app->name, s.dir, err) < 0)
     goto out;
   claimed = true;
+  for (size_t i = 0; i < app->n_sockets; i++)
+    if (app->sockets[i].listen)
+      {
+        size_t n = mk_strv_len (s.rec.listen);
+        s.rec.listen = xrealloc (s.rec.listen, (n + 2) * sizeof (char *));
+        s.rec.listen_host = xrealloc (s.rec.listen_host, (n + 2) * sizeof (char *));
+        s.rec.listen[n] = xstrdup (app->sockets[i].path);
+        s.rec.listen_host[n] = mk_app_socket_host_path (s.bundle, app->sockets[i].path);
+        s.rec.listen[n + 1] = s.rec.listen_host[n + 1] = NULL;
+      }
 
   /* Outputs exist before the container binds them; the user owns them.  */
   for (char **v = app->outputs; v && *v; v++)
@@ -781,9 +910,9 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
     }
   if (mk_app_write_bundle (app, &h, s.bundle, err) < 0)
     goto out;
-  for (char **w = h.warnings; o->warn && w && *w; w++)
+  for (char **w = h.warnings; o->notice && w && *w; w++)
     if (app->log_level >= MK_APP_LOG_WARN)
-      o->warn (*w);
+      o->notice (MK_APP_LOG_WARN, *w);
 
   s.capture = o->detach || app->log_file;
   if (app->log_file || o->detach)

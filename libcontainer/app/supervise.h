@@ -41,6 +41,8 @@ struct mk_app_record
   int signal;              /* that killed it, or 0 */
   bool oom;                /* the last run saw the OOM killer */
   int restarts;
+  char **listen;      /* the unix sockets it listens on, in its view */
+  char **listen_host; /* and their host paths */
 };
 
 struct mk_app_run_opts
@@ -51,7 +53,9 @@ struct mk_app_run_opts
   const char *executable_override;
   const char *app_args;
   bool detach;
-  void (*warn) (const char *msg); /* shows a warning (the library never prints) */
+  /* Shows a warning or a notice (the library never prints); called only
+     for levels the app's logging.level lets through.  */
+  void (*notice) (enum mk_app_log_level level, const char *msg);
 };
 
 /* Runs the app.  Foreground: until it ends for good; *exit_code is its

@@ -248,7 +248,7 @@ resources: {cpu_limit: \"${pair%%:*}\"}"
 	yaml netnone 'application:
   name: t_netnone
   executable: /bin/sh
-  args: ["-c", "readlink /proc/self/ns/net; ls /sys/class/net"]
+  args: ["-c", "readlink /proc/self/ns/net; ls /sys/class/net; cat /sys/class/net/lo/flags"]
 network:
   access: none'
 	run app --config netnone.yaml
@@ -256,7 +256,9 @@ network:
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" != "$(readlink /proc/self/ns/net)" ]
 	[ "${lines[1]}" = lo ]
-	[ "${#lines[@]}" -eq 2 ]
+	# lo is up (IFF_UP|IFF_LOOPBACK).
+	[ "${lines[2]}" = 0x9 ]
+	[ "${#lines[@]}" -eq 3 ]
 	sed -i 's/access: none/access: full/; s/t_netnone/t_netfull/' netnone.yaml
 	run app --config netnone.yaml
 	[ "$status" -eq 0 ]
@@ -298,6 +300,98 @@ network:
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Operation not permitted"* ]]
 	if grep -q hello "$log.2"; then return 1; fi
+}
+
+# build_examples: the examples' programs, built in $D/examples (a copy).
+build_examples() {
+	command -v cc >/dev/null || skip "no C compiler"
+	cp -r "$BATS_TEST_DIRNAME/../../examples" "$D/examples"
+	make -s -C "$D/examples" clean all
+}
+
+@test "app: unix sockets: B waits for A's socket, whichever starts first; B sees only the socket" {
+	build_examples
+	cd "$D/examples/unix-sockets"
+	: >/tmp/mkrun-app-host-file.$$
+	# B first: it waits for an app listening on /tmp/socketA.
+	app -e ./applicationB --config ApplicationB.yaml --name t_sockB >"$D/b.out" 2>&1 &
+	local bpid=$!
+	sleep 1
+	kill -0 "$bpid" # still waiting
+	grep -q 'waiting up to 30 s for an app listening on /tmp/socketA' "$D/b.out"
+	run app app start --config ApplicationA.yaml --name t_sockA
+	echo "$output"
+	[ "$status" -eq 0 ]
+	local rc=0
+	wait "$bpid" || rc=$?
+	rm -f /tmp/mkrun-app-host-file.$$
+	cat "$D/b.out"
+	[ "$rc" -eq 0 ]
+	# Nothing of A's /tmp (a file put there from the host), nor of the
+	# host's: only the socket, and the way to B's own directory when that
+	# is under /tmp (the executable's directory is in every view).
+	local own=""
+	case "$D" in /tmp/*) own=" $(echo "${D#/tmp/}" | cut -d/ -f1)" ;; esac
+	grep -qx "B: in /tmp I see: socketA$own" "$D/b.out"
+	grep -qx 'B: sent "hello from B", answer: A got: hello from B' "$D/b.out"
+	grep -q 'stdout A: got "hello from B"' ApplicationA.log
+	# A first (it runs): B connects at once.
+	: >"$ROOT/.apps/t_sockA/bundle/tmp/a-private"
+	run app -e ./applicationB --config ApplicationB.yaml --name t_sockB2 --app-args "second"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *waiting* ]]
+	[ "${lines[0]}" = "B: in /tmp I see: socketA$own" ]
+	[ "${lines[1]}" = 'B: sent "second", answer: A got: second' ]
+	# A's socket is in A's private /tmp on the host; B's is a bind of it.
+	[ -S "$ROOT/.apps/t_sockA/bundle/tmp/socketA" ]
+	run app app stop t_sockA
+	[ "$status" -eq 0 ]
+	grep -q 'stdout A: done' ApplicationA.log
+	[ ! -e "$ROOT/.apps/t_sockB" ] && [ ! -e "$ROOT/.apps/t_sockB2" ]
+}
+
+@test "app: the examples run as written (hello, webapp with limited network)" {
+	build_examples
+	cd "$D/examples/hello"
+	run app -e ./hello --config hello_config.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "Hello, World!" ]
+	grep -q 'stdout Hello, World!' hello_app.log
+	cd "$D/examples/webapp"
+	run app app start --config webapp_config.yaml --app-args "--port 0"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# api.example.com does not resolve here: a warning, not an error.
+	[[ "$output" == *"api.example.com"*"does not resolve"* ]]
+	local port="" i
+	for ((i = 0; i < 50; i++)); do
+		port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' web_app.log)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ]
+	# get PATH: one HTTP/1.0 request to the app, from the host.
+	get() {
+		exec 3<>"/dev/tcp/127.0.0.1/$port"
+		printf 'GET %s HTTP/1.0\r\n\r\n' "$1" >&3
+		cat <&3
+		exec 3<&-
+	}
+	run get /
+	echo "$output"
+	[[ "$output" == *"200 OK"* ]]
+	[ "${lines[-1]}" = "Hello, Web World!" ]
+	# From inside: its own port is not an allowed endpoint.
+	run get "/connect/127.0.0.1:$port"
+	echo "$output"
+	[ "${lines[-1]}" = "connect 127.0.0.1:$port: Operation not permitted" ]
+	run app stop web_app
+	[ "$status" -eq 0 ]
+	grep -q 'stdout GET /$' web_app.log
+	grep -q 'stdout stopping' web_app.log
+	grep -q 'mkrun info: web_app exited with code 0' web_app.log
 }
 
 @test "app: start -d, status, list, logs, monitor, stop (SIGTERM reaches it), rm" {
@@ -454,7 +548,17 @@ dependencies:
 hpc: {isolated_cores: 2}' 'bad.yaml:2:6: hpc: not yet supported'
 	check 'application: {name: t_bad, executable: /bin/true}
 network:
-  unix_sockets: {enable: true, sockets: [{path: /tmp/socketA, type: listen}]}' 'bad.yaml:3:17: network.unix_sockets: not yet supported'
+  unix_sockets: {enable: true, sockets: [{path: /var/socketA, type: listen}]}' 'bad.yaml:3:49: network.unix_sockets.sockets[0].path: `/var/socketA`: a socket'"'"'s path must be a file under /tmp or /run'
+	check 'application: {name: t_bad, executable: /bin/true}
+network:
+  unix_sockets: {sockets: [{path: /tmp/socketA}]}' 'bad.yaml:3:28: network.unix_sockets.sockets[0]: needs a `type` (listen or connect)'
+	check 'application: {name: t_bad, executable: /bin/true}
+network:
+  unix_sockets: {sockets: [{path: /tmp/socketA, type: conect}]}' '`conect` is not one of connect, listen (did you mean `connect`?)'
+	# A connector whose listener never comes: a clear error after the timeout.
+	check 'application: {name: t_bad, executable: /bin/true}
+network:
+  unix_sockets: {timeout: 1, sockets: [{path: /tmp/nobody, type: connect}]}' 'bad.yaml:3:17: network.unix_sockets: no app listens on `/tmp/nobody` (waited 1 s'
 	check 'application: [1, 2]' 'bad.yaml:1:14: application: expected a mapping, got a list'
 	check 'application:
   name: t_bad

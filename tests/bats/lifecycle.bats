@@ -152,6 +152,20 @@ wait_gone() {
 	[ "$status" -eq 1 ]
 }
 
+@test "lifecycle: run foreground when the caller ignores SIGCHLD" {
+	# An ignored SIGCHLD is inherited across exec: mkrun must still wait for
+	# its child (and not pass the ignored disposition to the program).
+	update_config '.process.args = ["sh", "-c", "grep SigIgn /proc/self/status; exit 3"]'
+	run timeout 20 bash -c "trap '' CHLD; exec \"\$0\" --root \"\$1\" run c1" "$MKRUN" "$ROOT"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	local ign
+	ign=$(echo "${lines[0]}" | awk '$1 == "SigIgn:" { print $2 }')
+	[ -n "$ign" ]
+	# SIGCHLD is signal 17: bit 16 of the mask.
+	[ $((0x$ign & (1 << 16))) -eq 0 ]
+}
+
 @test "lifecycle: run foreground: program killed by a signal -> 128+N" {
 	update_config '.process.args = ["sleep", "100"]'
 

@@ -86,6 +86,17 @@ host_ns() {
 	[ "${lines[1]}" != "$(host_ns net)" ]
 }
 
+@test "namespaces: a new network namespace has lo up (127.0.0.1 reachable)" {
+	# IFF_UP|IFF_LOOPBACK = 0x9 (0x8 while down); nc listens on 127.0.0.1
+	# (in the container's own namespace) and a second nc reaches it.
+	update_config '.process.args = ["sh", "-c", "cat /sys/class/net/lo/flags; (nc -l -p 7777 & sleep 0.3; echo ping | nc -w 1 127.0.0.1 7777; wait)"]'
+	run mkrun run c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0x9 ]
+	[ "${lines[1]}" = ping ]
+}
+
 @test "namespaces: mount" {
 	update_config '.process.args = ["sh", "-c", "readlink /proc/self/ns/mnt; grep -c . /proc/self/mountinfo"]'
 	run mkrun run c1
