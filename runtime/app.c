@@ -786,7 +786,7 @@ mk_cmd_yaml2oci (struct mk_global *g, int argc, char **argv)
     {
       h.tmp_dir = xstrdup ("tmp");
       h.run_dir = xstrdup ("run");
-      if (mk_app_resolve_endpoints (app, &h, &err) < 0)
+      if (mk_app_host_prepare (app, &h, &err) < 0)
         goto fail;
       for (char **w = h.warnings; w && *w; w++)
         notice (MK_APP_LOG_WARN, *w);

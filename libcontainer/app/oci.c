@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "app/oci.h"
+#include "app/minimal.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -149,6 +150,7 @@ mk_app_host_free (struct mk_app_host *h)
   free (h->tmp_dir);
   free (h->run_dir);
   mk_strv_free (h->warnings);
+  mk_strv_free (h->minimal_files);
   memset (h, 0, sizeof (*h));
 }
 
@@ -187,8 +189,8 @@ allow_add (char **allow, const struct sockaddr *sa, const char *port)
   *allow = joined;
 }
 
-int
-mk_app_resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
+static int
+resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
 {
   _cleanup_free_ char *resolv = NULL;
   char *allow = NULL;
@@ -241,6 +243,21 @@ mk_app_resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_er
   free (h->net_allow);
   h->net_allow = allow ? allow : xstrdup ("");
   (void)err;
+  return 0;
+}
+
+int
+mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
+{
+  if (resolve_endpoints (app, h, err) < 0)
+    return -1;
+  mk_strv_free (h->minimal_files);
+  h->minimal_files = NULL;
+  if (app->root_minimal && mk_app_minimal_files (app, &h->minimal_files, err) < 0)
+    {
+      _cleanup_free_ char *w = mk_app_where (app, "filesystem.root");
+      return mk_error_prefix (err, "%s: minimal", w);
+    }
   return 0;
 }
 
@@ -432,10 +449,12 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   static const char *const in_o[] = { "rbind", "rro", "nosuid", "nodev", NULL };
   static const char *const out_o[] = { "rbind", "rw", "nosuid", "nodev", NULL };
   static const char *const sock_o[] = { "bind", "nosuid", "nodev", "noexec", NULL };
+  static const char *const file_o[] = { "bind", "ro", "nosuid", "nodev", NULL };
 
   gs (g, "mounts");
   yajl_gen_array_open (g);
-  host_root_mounts (g);
+  if (!app->root_minimal)
+    host_root_mounts (g);
   gmount (g, "/proc", "proc", "proc", proc_o);
   gmount (g, "/dev", "tmpfs", "tmpfs", dev_o);
   gmount (g, "/dev/pts", "devpts", "devpts", pts_o);
@@ -455,7 +474,9 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
       const char *home_o[] = { "nosuid", "nodev", "mode=700", uid, gid, NULL };
       gmount (g, h->home, "tmpfs", "tmpfs", home_o);
     }
-  if (hidden (app, app->executable))
+  for (char **f = h->minimal_files; app->root_minimal && f && *f; f++)
+    gmount (g, *f, "bind", *f, file_o);
+  if (!app->root_minimal && hidden (app, app->executable))
     {
       _cleanup_free_ char *dir = xstrdup (app->executable);
       *strrchr (dir, '/') = 0;
@@ -638,7 +659,7 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
 /* ---- the bundle dir ---------------------------------------------------------------- */
 
 static int
-make_rootfs (const char *dir, mk_error **err)
+make_rootfs (const char *dir, bool minimal, mk_error **err)
 {
   _cleanup_free_ char *rootfs = xasprintf ("%s/rootfs", dir);
   _cleanup_close_ int rfd = -1;
@@ -667,6 +688,17 @@ make_rootfs (const char *dir, mk_error **err)
         {
           closedir (d);
           return mk_error_set (err, errno, "symlink `%s/%s`", rootfs, de->d_name);
+        }
+      /* A minimal root has no host directories bound: make the targets
+         (usr/lib, ...) that the files' mount points go below.  */
+      if (minimal && target[0] != '/' && strstr (target, "..") == NULL)
+        {
+          _cleanup_free_ char *t = xasprintf ("%s/%s", rootfs, target);
+          if (mk_mkdir_p (t, 0755, err) < 0)
+            {
+              closedir (d);
+              return -1;
+            }
         }
     }
   closedir (d);
@@ -719,7 +751,7 @@ mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char
   h->run_dir = xasprintf ("%s/run", dir);
   if (mk_mkdir_p (dir, 0755, err) < 0)
     return -1;
-  if (make_rootfs (dir, err) < 0)
+  if (make_rootfs (dir, app->root_minimal, err) < 0)
     return -1;
   if ((mkdir (h->tmp_dir, 01777) < 0 && errno != EEXIST) || chmod (h->tmp_dir, 01777) < 0)
     return mk_error_set (err, errno, "mkdir `%s`", h->tmp_dir);
@@ -728,7 +760,7 @@ mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char
     return mk_error_set (err, errno, "mkdir `%s`", h->run_dir);
   if (make_socket_places (app, h, dir, err) < 0)
     return -1;
-  if (mk_app_resolve_endpoints (app, h, err) < 0)
+  if (mk_app_host_prepare (app, h, err) < 0)
     return -1;
   if (mk_app_oci_json (app, h, "rootfs", &json, err) < 0)
     return -1;

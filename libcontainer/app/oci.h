@@ -34,13 +34,16 @@ struct mk_app_host
   char *tmp_dir;        /* the host dirs of the app's /tmp and /run */
   char *run_dir;
   char **warnings;      /* for the caller to show (names that did not resolve) */
+  char **minimal_files; /* filesystem.root: minimal: the host files bound, else NULL */
 };
 
-/* limited: resolves allowed_endpoints (names through the host's resolver)
-   and adds the host's DNS servers (port 53) into h->net_allow.  A name
-   that does not resolve is a warning, not an error: its connections are
-   refused like any other.  */
-int mk_app_resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
+/* What the config takes from the host at start: for `limited`, resolves
+   allowed_endpoints (names through the host's resolver) and adds the
+   host's DNS servers (port 53) into h->net_allow (a name that does not
+   resolve is a warning, not an error: its connections are refused like
+   any other); for `root: minimal`, the files of the root
+   (h->minimal_files, see minimal.h).  */
+int mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
 
 /* The invoking user (SUDO_UID/SUDO_GID when root runs through sudo), or
    application.user; home, groups and TERM.  */

@@ -818,11 +818,6 @@ check_whole (struct parse *p, yaml_node_t *root)
       a->n_sockets = 0;
     }
   a->socket_timeout_ms &= ~(1u << 31);
-  if (a->root_minimal)
-    {
-      _cleanup_free_ char *w = mk_app_where (a, "filesystem.root");
-      return mk_error_set (p->err, 0, "%s: `minimal` is not yet supported (use `host`)", w);
-    }
   if (a->endpoints && a->endpoints[0] && a->network != MK_APP_NET_LIMITED)
     {
       _cleanup_free_ char *w = mk_app_where (a, "network.allowed_endpoints");

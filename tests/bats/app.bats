@@ -394,6 +394,60 @@ build_examples() {
 	grep -q 'mkrun info: web_app exited with code 0' web_app.log
 }
 
+@test "app: root minimal: only the program, its interpreter and libraries, the packages' files, /etc basics" {
+	# A script: its interpreter (/bin/sh, dash here) and dash's libraries
+	# come too; busybox-static's one file (/bin/busybox) as a package.
+	cat >"$D/probe" <<-'EOF'
+		#!/bin/sh
+		echo bin: /usr/bin/*
+		echo lib: $(cd /usr/lib/x86_64-linux-gnu 2>/dev/null && echo *)
+		echo top: /*
+		/bin/busybox grep -c "^root:" /etc/passwd
+		[ -e /var ] || echo no /var
+		/bin/busybox touch /usr/x 2>/dev/null || echo root read-only
+	EOF
+	chmod 755 "$D/probe"
+	yaml min "application: {name: t_min, executable: ./probe}
+filesystem:
+  root: minimal
+dependencies:
+  system_packages: [busybox-static]"
+	run app --config min.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "bin: /usr/bin/busybox /usr/bin/sh" ]
+	# The libraries are the loader's answer for the shell, no more.
+	local want
+	want=$(/lib64/ld-linux-x86-64.so.2 --list "$(readlink -f /bin/sh)" |
+		sed -n 's|.*=> /.*/x86_64-linux-gnu/\([^ ]*\) .*|\1|p' | sort | tr '\n' ' ')
+	[ "${lines[1]}" = "lib: ${want% }" ]
+	# No host directory but those made for the mounts (bin lib lib32 lib64
+	# sbin are the host's merged-/usr links; tmp is where $D is).
+	[[ "${lines[2]}" != *"/var"* && "${lines[2]}" != *"/opt"* && "${lines[2]}" != *"/srv"* ]]
+	[ "${lines[3]}" = 1 ]
+	[ "${lines[4]}" = "no /var" ]
+	[ "${lines[5]}" = "root read-only" ]
+	# yaml2oci shows the binds.
+	run app yaml2oci min.yaml
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.mounts[].destination] | index("/bin/busybox") and index("/bin/sh") and index("/etc/passwd")'
+	echo "$output" | jq -e '[.mounts[].destination] | index("/usr") | not'
+	nothing_left
+	# A library the loader cannot find: one error naming it, nothing left.
+	command -v cc >/dev/null || skip "no C compiler for the missing-library case"
+	printf 'int foo (void) { return 1; }\n' >"$D/foo.c"
+	printf 'int foo (void); int main (void) { return foo (); }\n' >"$D/prog.c"
+	cc -shared -fPIC -o "$D/libmkfoo.so" "$D/foo.c"
+	cc -o "$D/prog" "$D/prog.c" -L"$D" -lmkfoo
+	rm "$D/libmkfoo.so"
+	run app -e "$D/prog" --config min.yaml
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"min.yaml:3:9: filesystem.root: minimal: \`$D/prog\` needs libraries this host does not have: libmkfoo.so"* ]]
+	nothing_left
+}
+
 @test "app: start -d, status, list, logs, monitor, stop (SIGTERM reaches it), rm" {
 	yaml svc 'application:
   name: t_svc
