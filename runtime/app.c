@@ -54,6 +54,7 @@ struct start_args
 {
   const char *exe, *config, *app_args, *name;
   bool detach;
+  bool again; /* NAME is an exited app started again */
 };
 
 static int
@@ -169,7 +170,7 @@ start_app (struct mk_global *g, const struct start_args *a, bool detach)
   _cleanup_free_ char *config = abs_path (a->config);
   _cleanup_free_ char *exe = NULL;
   struct mk_app_run_opts o = { .root = g->root, .config = config, .app_args = a->app_args,
-                               .detach = detach, .notice = notice };
+                               .detach = detach, .again = a->again, .notice = notice };
   int code = 0;
   if (load_app (a, &app, &err) < 0)
     return mk_cli_fail (g, a->name, err);
@@ -242,17 +243,10 @@ app_start (struct mk_global *g, int argc, char **argv)
       return mk_cli_fail (g, a.name, err);
     }
   {
+    /* Its directory and default log stay; the record starts afresh.  */
     struct start_args again = { .exe = r->executable, .config = r->config,
-                                .app_args = r->app_args, .name = a.name };
-    int ret;
-    _cleanup_free_ char *name = xstrdup (a.name);
-    again.name = name;
-    if (mk_app_remove (g->root, name, false, &err) < 0)
-      {
-        mk_app_record_free (r);
-        return mk_cli_fail (g, name, err);
-      }
-    ret = start_app (g, &again, true);
+                                .app_args = r->app_args, .name = a.name, .again = true };
+    int ret = start_app (g, &again, true);
     mk_app_record_free (r);
     return ret;
   }

@@ -417,7 +417,25 @@ struct sup
   int sigfd; /* sig_pipe[0] */
   int ready_fd; /* detached: told "0" once the first run started */
   bool stop;        /* stop asked: no restart */
+  char *old_record; /* started again: the exited app's app.json, put back on failure */
 };
+
+/* A start that failed: nothing of it stays.  An app started again keeps
+   its directory (and default log) with its old record.  */
+static void
+sup_undo (struct sup *s)
+{
+  if (s->old_record == NULL)
+    {
+      remove_tree (s->dir);
+      return;
+    }
+  remove_tree (s->bundle);
+  {
+    _cleanup_free_ char *path = xasprintf ("%s/app.json", s->dir);
+    mk_create_file_at (AT_FDCWD, path, s->old_record, 0644, NULL);
+  }
+}
 
 static void
 sup_record (struct sup *s)
@@ -741,6 +759,7 @@ sup_free (struct sup *s)
   free (s->bundle);
   free (s->id);
   free (s->stop_file);
+  free (s->old_record);
   if (s->log.fd >= 0)
     close (s->log.fd);
 }
@@ -820,9 +839,10 @@ wait_for_listeners (const struct mk_app_run_opts *o, struct mk_app_host *h, mk_e
   return 0;
 }
 
-/* Fails if an app NAME (directory DIR) exists.  */
+/* Fails if an app NAME (directory DIR) exists, unless AGAIN and it has
+   exited.  */
 static int
-check_free (const char *root, const char *name, const char *dir, mk_error **err)
+check_free (const char *root, const char *name, const char *dir, bool again, mk_error **err)
 {
   struct mk_app_record *r = NULL;
   if (access (dir, F_OK) < 0 && errno == ENOENT)
@@ -834,6 +854,8 @@ check_free (const char *root, const char *name, const char *dir, mk_error **err)
       if (alive)
         return mk_error_set (err, 0, "app `%s` is already running (see `mkrun app status %s`)",
                              name, name);
+      if (again)
+        return 0;
       return mk_error_set (err, 0, "app `%s` already exists (exited): remove it with `mkrun "
                            "app rm %s`, or start it again with `mkrun app start %s`",
                            name, name, name);
@@ -842,20 +864,32 @@ check_free (const char *root, const char *name, const char *dir, mk_error **err)
   return mk_error_set (err, 0, "app `%s`: `%s` exists without a record; remove it", name, dir);
 }
 
-/* Claims ROOT/.apps/NAME: fails if an app of that name exists.  */
+/* Claims ROOT/.apps/NAME: fails if an app of that name exists.  To start
+   an exited app again (o->again) it keeps the directory: *OLD_RECORD gets
+   its app.json.  */
 static int
-claim (const char *root, const char *name, const char *dir, mk_error **err)
+claim (const struct mk_app_run_opts *o, const char *dir, char **old_record, mk_error **err)
 {
-  _cleanup_free_ char *apps = xasprintf ("%s/.apps", root);
+  _cleanup_free_ char *apps = xasprintf ("%s/.apps", o->root);
+  _cleanup_free_ char *record = xasprintf ("%s/app.json", dir);
+  size_t len;
   if (mk_mkdir_p (apps, 0700, err) < 0)
     return -1;
   if (mkdir (dir, 0700) == 0)
     return 0;
   if (errno != EEXIST)
     return mk_error_set (err, errno, "mkdir `%s`", dir);
-  if (check_free (root, name, dir, err) < 0)
+  if (check_free (o->root, o->app->name, dir, o->again, err) < 0)
     return -1;
-  return mk_error_set (err, 0, "app `%s`: `%s` appeared while starting", name, dir);
+  if (!o->again || mk_read_file_at (AT_FDCWD, record, old_record, &len, err) < 0)
+    return mk_error_set (err, 0, "app `%s`: `%s` appeared while starting", o->app->name, dir);
+  {
+    _cleanup_free_ char *stop = xasprintf ("%s/stop", dir);
+    _cleanup_free_ char *bundle = xasprintf ("%s/bundle", dir);
+    unlink (stop);
+    remove_tree (bundle);
+  }
+  return 0;
 }
 
 int
@@ -878,9 +912,10 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
   /* A connector waits for its listeners before it claims its name, so
      that nothing is left behind if it is interrupted.  */
   if (app->n_sockets
-      && (check_free (o->root, app->name, s.dir, err) < 0 || wait_for_listeners (o, &h, err) < 0))
+      && (check_free (o->root, app->name, s.dir, o->again, err) < 0
+          || wait_for_listeners (o, &h, err) < 0))
     goto out;
-  if (claim (o->root, app->name, s.dir, err) < 0)
+  if (claim (o, s.dir, &s.old_record, err) < 0)
     goto out;
   claimed = true;
   for (size_t i = 0; i < app->n_sockets; i++)
@@ -980,7 +1015,7 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
               mk_write_all (ready[1], e->msg, strlen (e->msg));
               log_event (&s.log, MK_APP_LOG_ERROR, "start %s: %s", app->name, e->msg);
               mk_error_free (e);
-              remove_tree (s.dir);
+              sup_undo (&s);
               _exit (1);
             }
           remove_tree (s.bundle);
@@ -1023,7 +1058,9 @@ out:
     close (ready[0]);
   if (ready[1] >= 0)
     close (ready[1]);
-  if (claimed && (!o->detach || ret < 0))
+  if (claimed && ret < 0)
+    sup_undo (&s);
+  else if (claimed && !o->detach)
     remove_tree (s.dir);
   mk_app_host_free (&h);
   sup_free (&s);

@@ -53,6 +53,7 @@ struct mk_app_run_opts
   const char *executable_override;
   const char *app_args;
   bool detach;
+  bool again; /* NAME may be an exited app: start it again, keeping its directory and log */
   /* Shows a warning or a notice (the library never prints); called only
      for levels the app's logging.level lets through.  */
   void (*notice) (enum mk_app_log_level level, const char *msg);

@@ -489,7 +489,20 @@ resources:
 	run app app start --config svc.yaml
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"app \`t_svc\` already exists"* ]]
-	run app app rm t_svc
+	# Started again by name: the same config, the old output still in the log.
+	run app app start t_svc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sleep 0.3
+	[ "$(app status t_svc --json | jq -r .status)" = running ]
+	grep -q 'stdout got-term' "$ROOT/.apps/t_svc/output.log"
+	[ "$(grep -c 'stdout tick 0$' "$ROOT/.apps/t_svc/output.log")" -eq 2 ]
+	run app restart t_svc
+	[ "$status" -eq 0 ]
+	sleep 0.3
+	[ "$(grep -c 'stdout tick 0$' "$ROOT/.apps/t_svc/output.log")" -eq 3 ]
+	[ "$(app status t_svc --json | jq -r .status)" = running ]
+	run app app rm --force t_svc
 	[ "$status" -eq 0 ]
 	nothing_left
 }
