@@ -1,6 +1,8 @@
 #!/bin/bash
 # Quick start on a fresh Debian 12 machine, as root: install what is missing,
-# build and install mkrun, then run a busybox container made with `mkrun spec`.
+# build and install mkrun, then run the hello example through the app front
+# end (no image: a YAML and a program) and a busybox container made with
+# `mkrun spec` (an OCI bundle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./contrib/install-deps.sh
@@ -9,7 +11,11 @@ cd "$(dirname "$0")/.."
 make -j"$(nproc)" >/dev/null
 make install >/dev/null
 
-# The example: a busybox bundle, its config from `mkrun spec`.
+# The main example: examples/hello, as its README says.
+make -s -C examples hello/hello
+(cd examples/hello && mkrun -e ./hello --config hello_config.yaml)
+
+# An OCI bundle: busybox, its config from `mkrun spec`.
 bundle=$(mktemp -d /tmp/mkrun-example.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
 mkdir -p "$bundle/rootfs/bin"
