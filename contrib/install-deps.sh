@@ -13,7 +13,7 @@ PKGS=(
 	bats jq busybox-static cpio qemu-system-x86 util-linux
 	# the engine suite (tests/engines/)
 	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables
-	containernetworking-plugins slurm-wlm munge dpkg-dev
+	containernetworking-plugins slurm-wlm munge dpkg-dev iproute2
 )
 # Node.js and npm for the CRI client: the machine's own if it has them.
 command -v npm >/dev/null || PKGS+=(nodejs npm)
