@@ -1,8 +1,12 @@
 # Benchmarks; included from Makefile.am:  include $(top_srcdir)/bench/bench.mk
 #
 #   make bench              bench/lifecycle (mkrun vs crun vs runc, /bin/true)
+#   make bench-apps         bench/apps (mkrun -e vs bwrap, firejail, podman run
+#                           --rootfs: /bin/true start to exit, and the memory
+#                           of what stays around while a program runs)
 #
-# Variables: MKRUN (default the one just built), BENCH_ROUNDS (default 40).
+# Variables: MKRUN (default the one just built), BENCH_ROUNDS (default 40;
+# 30 for bench-apps).
 
 # Built on demand by "make bench" (bench/lifecycle compiles it itself if absent).
 EXTRA_PROGRAMS = bench/lifecycle-timer
@@ -13,6 +17,12 @@ bench: bench/lifecycle-timer$(EXEEXT) $(bin_PROGRAMS)
 	MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" \
 	TIMER="$(abs_top_builddir)/bench/lifecycle-timer$(EXEEXT)" \
 	ROUNDS="$${BENCH_ROUNDS:-40}" $(top_srcdir)/bench/lifecycle
+
+.PHONY: bench-apps
+bench-apps: bench/lifecycle-timer$(EXEEXT) $(bin_PROGRAMS)
+	MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" \
+	TIMER="$(abs_top_builddir)/bench/lifecycle-timer$(EXEEXT)" \
+	ROUNDS="$${BENCH_ROUNDS:-30}" $(top_srcdir)/bench/apps
 
 clean-local: clean-mkrun-bench
 .PHONY: clean-mkrun-bench

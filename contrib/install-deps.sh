@@ -1,8 +1,11 @@
 #!/bin/bash
-# install-deps.sh [--always]: install, as root on Debian 12, what building
-# mkrun and running its whole test suite need (`make check`: bats on this
-# host, the cgroup v2 VM, and the engine suite: Podman, containerd + CRI,
+# install-deps.sh [--always] [--bench]: install, as root on Debian 12, what
+# building mkrun and running its whole test suite need (`make check`: bats on
+# this host, the cgroup v2 VM, and the engine suite: Podman, containerd + CRI,
 # Docker, Slurm).  Only missing packages are installed, unless --always.
+# --bench adds the tools the benchmarks compare with (crun, runc for
+# `make bench`; bubblewrap, firejail for `make bench-apps`): not needed by
+# the tests, so not by default; the benchmarks skip a missing one.
 # Used by contrib/quickstart.sh and .ci/run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -15,6 +18,17 @@ PKGS=(
 	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables
 	containernetworking-plugins slurm-wlm munge dpkg-dev iproute2
 )
+always=0
+for a in "$@"; do
+	case "$a" in
+	--always) always=1 ;;
+	--bench) PKGS+=(crun runc bubblewrap firejail) ;;
+	*)
+		echo "usage: $0 [--always] [--bench]" >&2
+		exit 2
+		;;
+	esac
+done
 # Node.js and npm for the CRI client: the machine's own if it has them.
 command -v npm >/dev/null || PKGS+=(nodejs npm)
 
@@ -27,7 +41,7 @@ fi
 
 missing=()
 for p in "${PKGS[@]}"; do
-	if [ "${1:-}" = --always ] ||
+	if [ "$always" = 1 ] ||
 		! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing+=("$p")
 	fi
