@@ -11,6 +11,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "container.h"
+#include "hpc/profile.h"
 #include "devices.h"
 #include "foreground.h"
 #include "hooks.h"
@@ -75,6 +76,7 @@ creation_rollback (struct creation *c)
   if (c->dirfd >= 0)
     {
       mk_error *e = NULL;
+      mk_hpc_release (c->o->root, c->o->id, NULL);
       mk_state_dir_remove (c->o->root, c->o->id, &e);
       mk_error_free (e);
     }
@@ -247,6 +249,11 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
 
   if (mk_state_dir_create (o->root, o->id, &c->dirfd, err) < 0)
     return -1;
+  {
+    bool narrowed;
+    if (mk_hpc_acquire (o->root, o->id, c->spec, &narrowed, err) < 0)
+      return -1;
+  }
   if (c->spec->resources)
     mk_devices_cgroup_rules (c->spec, c->spec->resources);
   if (mk_cgroup_create (c->spec->cgroups_path, o->id, c->spec->resources, &c->cg, err) < 0)
@@ -467,6 +474,7 @@ cleanup_after_exit (struct creation *c)
   run_hooks_warn (c->spec, MK_HOOK_POSTSTOP, &c->state, MK_STATUS_STOPPED);
   if (c->cg)
     destroy_cgroup (c->cg, NULL);
+  mk_hpc_release (c->o->root, c->o->id, NULL);
   mk_state_dir_remove (c->o->root, c->o->id, &e);
   mk_error_free (e);
 }
@@ -694,6 +702,10 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
   spec = mk_state_saved_spec (dirfd, st, NULL);
   run_hooks_warn (spec, MK_HOOK_POSTSTOP, st, MK_STATUS_STOPPED);
   if (cg && destroy_cgroup (cg, err) < 0)
+    goto out;
+  /* Cores, pages and IRQ affinity go back before the state dir (the
+     registry's record of them is live while it exists).  */
+  if (mk_hpc_release (root, id, err) < 0)
     goto out;
   if (mk_state_dir_remove (root, id, err) < 0)
     goto out;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "features.h"
+#include "hpc/profile.h"
 #include "app/netfilter.h"
 #include "cgroups/cgroup.h"
 #include "seccomp.h"
@@ -117,6 +118,12 @@ mk_features_json (void)
   /* Understood in config.json: "true" runs the program under mkrun's init.  */
   GS (g, MK_ANNOTATION_INIT);
   GS (g, "true");
+  /* The HPC profile: each key understood (values in hpc/profile.h).  */
+  for (const char *const *a = mk_hpc_annotations (); *a; a++)
+    {
+      GS (g, *a);
+      GS (g, "true");
+    }
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);

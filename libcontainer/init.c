@@ -11,6 +11,7 @@
 #include "foreground.h"
 #include "hooks.h"
 #include "init.h"
+#include "hpc/profile.h"
 #include "mounts.h"
 #include "process.h"
 #include "rootfs.h"
@@ -288,6 +289,8 @@ mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p,
   if (console_fd >= 0)
     close (console_fd);
   if (mk_process_apply_limits (spec, p, err) < 0)
+    return -1;
+  if (mk_hpc_apply_process (spec->hpc, err) < 0)
     return -1;
   umask (p->has_umask ? p->umask : 022);
   if (mk_process_find_exec (p, exec_path, err) < 0)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "spec.h"
+#include "hpc/profile.h"
 #include "app/netfilter.h"
 #include "cgroups/resources.h"
 #include "seccomp.h"
@@ -322,6 +323,44 @@ parse_mount_options (struct mk_mount *m, const char *where, mk_error **err)
     }
   (void) where;
   (void) err;
+  return 0;
+}
+
+char *
+mk_json_gen_finish (yajl_gen g, bool newline)
+{
+  const unsigned char *buf;
+  size_t len;
+  char *out;
+  yajl_gen_get_buf (g, &buf, &len);
+  out = xmalloc0 (len + 2);
+  memcpy (out, buf, len);
+  if (newline)
+    out[len] = '\n';
+  yajl_gen_free (g);
+  return out;
+}
+
+int
+mk_spec_add_mount (struct mk_spec *spec, const char *destination, const char *type,
+                   const char *source, const char *const *options, mk_error **err)
+{
+  struct mk_mount *m;
+  size_t n = 0;
+  while (options && options[n])
+    n++;
+  spec->mounts = xrealloc (spec->mounts, (spec->n_mounts + 1) * sizeof (struct mk_mount));
+  m = &spec->mounts[spec->n_mounts++];
+  memset (m, 0, sizeof (*m));
+  m->destination = xstrdup (destination);
+  m->type = xstrdup (type);
+  m->source = xstrdup (source);
+  m->options = xmalloc0 ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    m->options[i] = xstrdup (options[i]);
+  if (parse_mount_options (m, destination, err) < 0)
+    return -1;
+  m->bind = m->bind || strcmp (type, "bind") == 0;
   return 0;
 }
 
@@ -1178,7 +1217,7 @@ mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, mk_er
     goto fail;
   if (parse_kv (mk_json_get (spec->tree, "annotations"), "annotations", &spec->annotations,
                 &spec->n_annotations, err) < 0
-      || parse_mkrun_annotations (spec, err) < 0)
+      || parse_mkrun_annotations (spec, err) < 0 || mk_hpc_parse (spec, &spec->hpc, err) < 0)
     goto fail;
   if (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION)
       && mk_netfilter_parse (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION), &spec->net_allow,
@@ -1244,6 +1283,7 @@ mk_spec_free (struct mk_spec *spec)
     }
   free (spec->annotations);
   free (spec->net_allow);
+  mk_hpc_free (spec->hpc);
   for (size_t i = 0; i < spec->n_namespaces; i++)
     free (spec->namespaces[i].path);
   free (spec->namespaces);

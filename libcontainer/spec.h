@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "error.h"
@@ -171,6 +172,7 @@ struct mk_spec
   struct mk_net_endpoint *net_allow;
   size_t n_net_allow;
   bool init_shim; /* annotation org.mkrun.init: an init runs the program as its child */
+  struct mk_hpc *hpc; /* org.mkrun.hpc.* (hpc/profile.h); NULL if none */
 
   /* linux */
   struct mk_namespace *namespaces;
@@ -207,6 +209,11 @@ int mk_spec_parse_process (yajl_val node, const char *where, struct mk_process *
 void mk_process_free (struct mk_process *p);
 void mk_spec_free (struct mk_spec *spec);
 
+/* Appends a mount, its OPTIONS parsed as config.json's are (for the
+   profiles that amend a spec).  */
+int mk_spec_add_mount (struct mk_spec *spec, const char *destination, const char *type,
+                       const char *source, const char *const *options, mk_error **err);
+
 /* The namespace entry of that CLONE_NEW* type, or NULL.  */
 const struct mk_namespace *mk_spec_namespace (const struct mk_spec *spec, int type);
 
@@ -232,6 +239,8 @@ int mk_json_bool (yajl_val node, const char *where, bool *out, mk_error **err);
 int mk_json_int64 (yajl_val node, const char *where, int64_t *out, mk_error **err);
 int mk_json_uint64 (yajl_val node, const char *where, uint64_t *out, mk_error **err);
 int mk_json_strv (yajl_val node, const char *where, char ***out, mk_error **err);
+/* The text a generator made (with a final newline if NEWLINE); frees G.  */
+char *mk_json_gen_finish (yajl_gen g, bool newline);
 /* Child of an object by key; NULL if absent; error if NODE is not an object.  */
 yajl_val mk_json_get (yajl_val node, const char *key);
 

@@ -175,18 +175,6 @@ gen_state (yajl_gen g, const struct mk_state *st, const char *status, bool full)
     }
 }
 
-static char *
-gen_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  char *out;
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xmalloc0 (len + 2);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
-}
 
 char *
 mk_state_json (const struct mk_state *st, enum mk_status status, bool pretty)
@@ -199,7 +187,7 @@ mk_state_json (const struct mk_state *st, enum mk_status status, bool pretty)
     }
   gen_state (g, st, mk_status_name (status), pretty);
   yajl_gen_map_close (g);
-  return gen_finish (g);
+  return mk_json_gen_finish (g, false);
 }
 
 int
@@ -221,7 +209,7 @@ mk_state_write (int dirfd, const struct mk_state *st, mk_error **err)
   GEN_STR (g, "systemd_cgroup");
   yajl_gen_bool (g, st->systemd_cgroup);
   yajl_gen_map_close (g);
-  buf = gen_finish (g);
+  buf = mk_json_gen_finish (g, false);
 
   fd = openat (dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || mk_write_all (fd, buf, strlen (buf)) < 0)

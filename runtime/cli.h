@@ -50,6 +50,7 @@ CMD (app);
 CMD (app_sub);
 CMD (app_exec);
 CMD (yaml2oci);
+CMD (hpc);
 /* `mkrun start X` means an app (not OCI start) when --config/-e is given or
    X is an app and not a container.  */
 bool mk_cli_start_is_app (struct mk_global *g, int argc, char **argv);

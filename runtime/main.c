@@ -44,6 +44,7 @@ static const struct
   { "monitor", mk_cmd_app_sub, false, NULL },
   { "logs", mk_cmd_app_sub, false, NULL },
   { "yaml2oci", mk_cmd_yaml2oci, false, "print the OCI config.json an app YAML becomes" },
+  { "hpc", mk_cmd_hpc, false, "what the HPC profile's containers hold (`mkrun hpc status`)" },
 };
 
 /* Where the global options end: `mkrun [GLOBAL...] -e EXE --config FILE`

@@ -186,6 +186,47 @@ rest:
   return 0;
 }
 
+/* With real-time group scheduling a child's rt_runtime_us must fit in its
+   parent's, and a new cgroup has 0: give the parent (mkrun's intermediate
+   cgroup) room for RUNTIME more, as far as its own parent allows.  Errors
+   are left to the write that follows.  */
+static void
+raise_parent_rt (const struct mk_cg_dir *d, int64_t runtime)
+{
+  _cleanup_free_ char *parent = xstrdup (d->dir);
+  _cleanup_free_ char *grand = NULL;
+  char *slash = strrchr (parent, '/');
+  long long cur = 0, cap = 0;
+  char buf[32];
+  if (slash == NULL || slash == parent)
+    return;
+  *slash = 0;
+  grand = xstrdup (parent);
+  slash = strrchr (grand, '/');
+  if (slash == NULL || slash == grand)
+    return;
+  *slash = 0;
+  {
+    _cleanup_free_ char *pf = xasprintf ("%s/cpu.rt_runtime_us", parent);
+    _cleanup_free_ char *gf = xasprintf ("%s/cpu.rt_runtime_us", grand);
+    _cleanup_free_ char *pt = NULL, *gt = NULL;
+    size_t len;
+    if (mk_read_file_at (AT_FDCWD, pf, &pt, &len, NULL) < 0
+        || mk_read_file_at (AT_FDCWD, gf, &gt, &len, NULL) < 0)
+      return;
+    pt[strcspn (pt, "\n")] = 0;
+    gt[strcspn (gt, "\n")] = 0;
+    if (mk_parse_int64 (pt, &cur) < 0 || mk_parse_int64 (gt, &cap) < 0)
+      return;
+    if (cap < 0 || cur + runtime < cap)
+      cap = cur + runtime;
+    if (cap <= cur)
+      return;
+    snprintf (buf, sizeof (buf), "%lld", cap);
+    mk_write_string_at (AT_FDCWD, pf, buf, NULL);
+  }
+}
+
 static int
 apply_cpu_v1 (const struct mk_cgroup *cg, const struct mk_resources *r, mk_error **err)
 {
@@ -229,6 +270,8 @@ apply_cpu_v1 (const struct mk_cgroup *cg, const struct mk_resources *r, mk_error
   if (r->has_cpu_rt_period && r->cpu_rt_period != 0
       && write_uint (d, "cpu.rt_period_us", r->cpu_rt_period, CPU ".realtimePeriod", err) < 0)
     return -1;
+  if (r->has_cpu_rt_runtime && r->cpu_rt_runtime > 0)
+    raise_parent_rt (d, r->cpu_rt_runtime);
   if (r->has_cpu_rt_runtime && r->cpu_rt_runtime != 0
       && write_int (d, "cpu.rt_runtime_us", r->cpu_rt_runtime, CPU ".realtimeRuntime", err) < 0)
     return -1;

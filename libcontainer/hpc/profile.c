@@ -1,0 +1,829 @@
+/* hpc/profile.c: the HPC profile (see profile.h): annotations, the
+ * registry of what HPC containers hold, and amending their spec.  */
+#include "config.h"
+
+#include "hpc/profile.h"
+#include "cgroups/resources.h"
+#include "cgroups/cgroup.h"
+#include "state.h"
+#include "hpc/cores.h"
+#include "hpc/pages.h"
+#include "spec.h"
+#include "utils.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#ifndef PR_THP_DISABLE_EXCEPT_ADVISED
+#define PR_THP_DISABLE_EXCEPT_ADVISED (1 << 1)
+#endif
+
+static const char *const annotations[] = {
+  MK_HPC_PREFIX "cores", MK_HPC_PREFIX "hugepages", MK_HPC_PREFIX "thp",
+  MK_HPC_PREFIX "numa",  MK_HPC_PREFIX "rt",        MK_HPC_PREFIX "gpus",
+  MK_HPC_PREFIX "irq",   NULL,
+};
+
+const char *const *
+mk_hpc_annotations (void)
+{
+  return annotations;
+}
+
+/* ---- parsing ------------------------------------------------------------------- */
+
+void
+mk_hpc_free (struct mk_hpc *h)
+{
+  if (h == NULL)
+    return;
+  free (h->numa_nodes);
+  free (h->gpus);
+  free (h);
+}
+
+static int
+parse_cores (struct mk_hpc *h, const char *v, mk_error **err)
+{
+  long long n;
+  if (mk_parse_int64 (v, &n) == 0)
+    {
+      if (n < 1 || n > CPU_SETSIZE)
+        return mk_error_set (err, 0, "annotations: " MK_HPC_PREFIX "cores: `%s` is not a "
+                             "number of cores (1 or more)", v);
+      h->n_cores = (unsigned)n;
+      return 0;
+    }
+  if (mk_cpulist_parse (v, &h->core_set) < 0 || CPU_COUNT (&h->core_set) == 0)
+    return mk_error_set (err, 0, "annotations: " MK_HPC_PREFIX "cores: `%s` is neither a "
+                         "number of cores nor a cpu list like \"2-3,6\"", v);
+  h->core_list = true;
+  return 0;
+}
+
+static int
+parse_pages (struct mk_hpc *h, const char *value, mk_error **err)
+{
+  _cleanup_free_ char *copy = xstrdup (value);
+  char *save = NULL;
+  for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    {
+      char *colon = strchr (tok, ':');
+      long long count;
+      uint64_t size;
+      if (colon == NULL)
+        goto bad;
+      *colon = 0;
+      if (strcasecmp (tok, "2M") == 0 || strcasecmp (tok, "2MB") == 0)
+        size = 2ULL << 20;
+      else if (strcasecmp (tok, "1G") == 0 || strcasecmp (tok, "1GB") == 0)
+        size = 1ULL << 30;
+      else
+        goto bad;
+      if (mk_parse_int64 (colon + 1, &count) < 0 || count < 1)
+        goto bad;
+      for (size_t i = 0; i < h->n_pages; i++)
+        if (h->pages[i].size == size)
+          goto bad;
+      h->pages[h->n_pages].size = size;
+      h->pages[h->n_pages++].count = (uint64_t)count;
+    }
+  if (h->n_pages)
+    return 0;
+bad:
+  return mk_error_set (err, 0, "annotations: " MK_HPC_PREFIX "hugepages: `%s` is not "
+                       "2M:COUNT[,1G:COUNT]", value);
+}
+
+static int
+parse_rt (struct mk_hpc *h, const char *value, mk_error **err)
+{
+  const char *prio = value;
+  long long p;
+  h->rt_policy = SCHED_FIFO;
+  if (strncmp (value, "fifo:", 5) == 0)
+    prio = value + 5;
+  else if (strncmp (value, "rr:", 3) == 0)
+    {
+      h->rt_policy = SCHED_RR;
+      prio = value + 3;
+    }
+  if (mk_parse_int64 (prio, &p) < 0 || p < 1 || p > 99)
+    return mk_error_set (err, 0, "annotations: " MK_HPC_PREFIX "rt: `%s` is not fifo:PRIO, "
+                         "rr:PRIO or PRIO (1 to 99)", value);
+  h->rt_priority = (int)p;
+  return 0;
+}
+
+int
+mk_hpc_parse (const struct mk_spec *spec, struct mk_hpc **out, mk_error **err)
+{
+  struct mk_hpc *h = NULL;
+  *out = NULL;
+  for (size_t i = 0; i < spec->n_annotations; i++)
+    {
+      const char *key = spec->annotations[i].key, *v = spec->annotations[i].value;
+      const char *name = key + strlen (MK_HPC_PREFIX);
+      int r = 0;
+      if (strncmp (key, MK_HPC_PREFIX, strlen (MK_HPC_PREFIX)) != 0)
+        continue;
+      if (h == NULL)
+        h = xmalloc0 (sizeof (*h));
+      if (strcmp (name, "cores") == 0)
+        r = parse_cores (h, v, err);
+      else if (strcmp (name, "hugepages") == 0)
+        r = parse_pages (h, v, err);
+      else if (strcmp (name, "thp") == 0)
+        {
+          if (strcmp (v, "always") == 0)
+            h->thp = MK_HPC_THP_ALWAYS;
+          else if (strcmp (v, "madvise") == 0)
+            h->thp = MK_HPC_THP_MADVISE;
+          else if (strcmp (v, "never") == 0)
+            h->thp = MK_HPC_THP_NEVER;
+          else
+            r = mk_error_set (err, 0, "annotations: %s: `%s` is not always, madvise or never",
+                              key, v);
+        }
+      else if (strcmp (name, "numa") == 0)
+        {
+          cpu_set_t nodes;
+          if (strcmp (v, "local") == 0)
+            h->numa_local = true;
+          else if (mk_cpulist_parse (v, &nodes) == 0 && CPU_COUNT (&nodes) > 0)
+            h->numa_nodes = mk_cpulist_format (&nodes);
+          else
+            r = mk_error_set (err, 0, "annotations: %s: `%s` is not `local` or a node list "
+                              "like \"0-1\"", key, v);
+        }
+      else if (strcmp (name, "rt") == 0)
+        r = parse_rt (h, v, err);
+      else if (strcmp (name, "gpus") == 0)
+        {
+          if (*v == 0)
+            r = mk_error_set (err, 0, "annotations: %s: empty (all, or GPU indices or UUIDs)",
+                              key);
+          h->gpus = xstrdup (v);
+        }
+      else if (strcmp (name, "irq") == 0)
+        {
+          if (strcmp (v, "steer") == 0)
+            h->irq_steer = true;
+          else if (strcmp (v, "none") != 0)
+            r = mk_error_set (err, 0, "annotations: %s: `%s` is not `steer` (or `none`)", key,
+                              v);
+        }
+      else
+        r = mk_error_set (err, 0, "annotations: %s: not an HPC profile key (known: cores, "
+                          "hugepages, thp, numa, rt, gpus, irq)", key);
+      if (r < 0)
+        {
+          mk_hpc_free (h);
+          return -1;
+        }
+    }
+  if (h && (h->n_pages || h->numa_local || h->irq_steer || h->rt_policy) && !h->n_cores
+      && !h->core_list)
+    {
+      const char *what = h->n_pages      ? "hugepages"
+                         : h->numa_local ? "numa=local"
+                         : h->irq_steer  ? "irq"
+                                         : "rt";
+      mk_hpc_free (h);
+      return mk_error_set (err, 0, "annotations: " MK_HPC_PREFIX "%s needs " MK_HPC_PREFIX
+                           "cores (it works on the cores the container owns)", what);
+    }
+  *out = h;
+  return 0;
+}
+
+/* ---- the registry -------------------------------------------------------------- */
+
+static const char *
+registry_dir (void)
+{
+  const char *d = getenv ("MKRUN_HPC_STATE");
+  return d && *d ? d : "/run/mkrun-hpc";
+}
+
+static const char *
+sysfs (void)
+{
+  const char *d = getenv ("MKRUN_HPC_SYSFS"); /* tests only */
+  return d && *d ? d : "/sys";
+}
+
+/* What one container holds.  */
+struct holding
+{
+  char *root, *id;
+  cpu_set_t cores;
+  bool hpc; /* holds cores, else: only kept off them (narrowed) */
+  struct
+  {
+    uint64_t size;
+    int node;
+    uint64_t count;
+  } pages[2 * MK_HPC_MAX_NODES];
+  size_t n_pages;
+};
+
+static char *
+record_name (const char *root, const char *id)
+{
+  unsigned long h = 5381;
+  for (const char *p = root; *p; p++)
+    h = h * 33 + (unsigned char)*p;
+  return xasprintf ("%s/%s@%08lx.json", registry_dir (), id, h & 0xffffffffUL);
+}
+
+static int
+registry_lock (mk_error **err)
+{
+  _cleanup_free_ char *lock = xasprintf ("%s/lock", registry_dir ());
+  int fd;
+  if (mk_mkdir_p (registry_dir (), 0700, err) < 0)
+    return -1;
+  fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return mk_error_set (err, errno, "open `%s`", lock);
+  if (flock (fd, LOCK_EX) < 0)
+    {
+      close (fd);
+      return mk_error_set (err, errno, "lock `%s`", lock);
+    }
+  return fd;
+}
+
+static void
+holding_free (struct holding *h)
+{
+  free (h->root);
+  free (h->id);
+}
+
+static void
+gen_holding (yajl_gen g, const struct holding *h)
+{
+  _cleanup_free_ char *cores = mk_cpulist_format (&h->cores);
+#define S(s) yajl_gen_string (g, (const unsigned char *)(s), strlen (s))
+  yajl_gen_map_open (g);
+  S ("root");
+  S (h->root);
+  S ("id");
+  S (h->id);
+  S ("hpc");
+  yajl_gen_bool (g, h->hpc);
+  S ("cores");
+  S (cores);
+  S ("hugepages");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < h->n_pages; i++)
+    {
+      yajl_gen_map_open (g);
+      S ("size");
+      yajl_gen_integer (g, (long long)h->pages[i].size);
+      S ("node");
+      yajl_gen_integer (g, h->pages[i].node == MK_HPC_MAX_NODES - 1 ? -1 : h->pages[i].node);
+      S ("count");
+      yajl_gen_integer (g, (long long)h->pages[i].count);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+#undef S
+}
+
+static char *
+holding_json (const struct holding *h)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  gen_holding (g, h);
+  return mk_json_gen_finish (g, true);
+}
+
+static int
+holding_read (const char *path, struct holding *h)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  yajl_val t, v;
+  memset (h, 0, sizeof (*h));
+  if (mk_read_file_at (AT_FDCWD, path, &text, &len, NULL) < 0
+      || (t = yajl_tree_parse (text, NULL, 0)) == NULL)
+    return -1;
+  v = mk_json_get (t, "root");
+  h->root = YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+  v = mk_json_get (t, "id");
+  h->id = YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+  h->hpc = YAJL_IS_TRUE (mk_json_get (t, "hpc"));
+  v = mk_json_get (t, "cores");
+  if (!YAJL_IS_STRING (v) || mk_cpulist_parse (YAJL_GET_STRING (v), &h->cores) < 0)
+    CPU_ZERO (&h->cores);
+  v = mk_json_get (t, "hugepages");
+  for (size_t i = 0; v && YAJL_IS_ARRAY (v) && i < v->u.array.len && i < 2 * MK_HPC_MAX_NODES;
+       i++)
+    {
+      yajl_val e = v->u.array.values[i];
+      yajl_val sz = mk_json_get (e, "size"), nd = mk_json_get (e, "node"),
+               ct = mk_json_get (e, "count");
+      if (!YAJL_IS_INTEGER (sz) || !YAJL_IS_INTEGER (nd) || !YAJL_IS_INTEGER (ct))
+        continue;
+      h->pages[h->n_pages].size = (uint64_t)YAJL_GET_INTEGER (sz);
+      h->pages[h->n_pages].node
+          = YAJL_GET_INTEGER (nd) < 0 ? MK_HPC_MAX_NODES - 1 : (int)YAJL_GET_INTEGER (nd);
+      h->pages[h->n_pages++].count = (uint64_t)YAJL_GET_INTEGER (ct);
+    }
+  yajl_tree_free (t);
+  if (h->root == NULL || h->id == NULL)
+    {
+      holding_free (h);
+      return -1;
+    }
+  return 0;
+}
+
+/* Is the container of a record still there (its state dir)?  A record
+   whose container went without delete (a reboot clears /run; a crash)
+   holds nothing.  */
+static bool
+holding_live (const struct holding *h)
+{
+  _cleanup_free_ char *state = xasprintf ("%s/%s/state.json", h->root, h->id);
+  return access (state, F_OK) == 0;
+}
+
+/* Every record, live ones only (stale ones are given back and removed).  */
+static void
+registry_read (struct holding **out, size_t *n)
+{
+  DIR *d = opendir (registry_dir ());
+  struct dirent *de;
+  *out = NULL;
+  *n = 0;
+  if (d == NULL)
+    return;
+  while ((de = readdir (d)))
+    {
+      _cleanup_free_ char *path = NULL;
+      struct holding h;
+      size_t l = strlen (de->d_name);
+      if (l < 6 || strcmp (de->d_name + l - 5, ".json") != 0)
+        continue;
+      path = xasprintf ("%s/%s", registry_dir (), de->d_name);
+      if (holding_read (path, &h) < 0)
+        continue;
+      if (!holding_live (&h))
+        {
+          for (size_t i = 0; i < h.n_pages; i++)
+            mk_pages_give_back (sysfs (), h.pages[i].size, h.pages[i].node, h.pages[i].count,
+                                NULL);
+          unlink (path);
+          holding_free (&h);
+          continue;
+        }
+      *out = xrealloc (*out, (*n + 1) * sizeof (**out));
+      (*out)[(*n)++] = h;
+    }
+  closedir (d);
+}
+
+static void
+registry_free (struct holding *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    holding_free (&v[i]);
+  free (v);
+}
+
+static int
+record_write (const struct holding *h, mk_error **err)
+{
+  _cleanup_free_ char *path = record_name (h->root, h->id);
+  _cleanup_free_ char *tmp = xasprintf ("%s.tmp", path);
+  _cleanup_free_ char *json = holding_json (h);
+  if (mk_create_file_at (AT_FDCWD, tmp, json, 0600, err) < 0)
+    return -1;
+  if (rename (tmp, path) < 0)
+    return mk_error_set (err, errno, "rename `%s`", tmp);
+  return 0;
+}
+
+/* The cpus mkrun may use: its own affinity.  */
+static void
+avail_cpus (cpu_set_t *set)
+{
+  if (sched_getaffinity (0, sizeof (*set), set) < 0)
+    CPU_ZERO (set);
+}
+
+static void
+held_cpus (const struct holding *v, size_t n, const char *root, const char *id, cpu_set_t *held)
+{
+  CPU_ZERO (held);
+  for (size_t i = 0; i < n; i++)
+    if (v[i].hpc && !(strcmp (v[i].root, root) == 0 && strcmp (v[i].id, id) == 0))
+      CPU_OR (held, held, &v[i].cores);
+}
+
+/* Sets the cpuset of every container of ROOT kept off the cores (narrowed
+   records) to AVAIL less HELD; with EXTRA, also the containers of ROOT
+   that have no record yet (made before the HPC container): they get a
+   narrowed record.  SELF is skipped.  Through the cgroup, without the
+   containers' state locks (one of them may be in a create waiting for
+   the registry lock we hold).  Errors are ignored: a container may be
+   going away meanwhile.  */
+static void
+renarrow (const char *root, const char *self, struct holding *v, size_t n, const cpu_set_t *held,
+          bool extra)
+{
+  cpu_set_t avail, allowed;
+  _cleanup_free_ char *list = NULL;
+  _cleanup_strv_ char **ids = NULL;
+  struct mk_resources r = { 0 };
+
+  avail_cpus (&avail);
+  CPU_ZERO (&allowed);
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, &avail) && !CPU_ISSET (i, held))
+      CPU_SET (i, &allowed);
+  if (CPU_COUNT (&allowed) == 0 || mk_state_list (root, &ids, NULL) < 0)
+    return;
+  list = mk_cpulist_format (&allowed);
+  r.cpu_cpus = list;
+  for (char **id = ids; *id; id++)
+    {
+      bool known = false, narrowed = false;
+      _cleanup_free_ char *dir = xasprintf ("%s/%s", root, *id);
+      _cleanup_close_ int dfd = -1;
+      struct mk_state *st = NULL;
+      struct mk_cgroup *cg = NULL;
+      if (strcmp (*id, self) == 0)
+        continue;
+      for (size_t j = 0; j < n; j++)
+        if (strcmp (v[j].root, root) == 0 && strcmp (v[j].id, *id) == 0)
+          {
+            known = true;
+            narrowed = !v[j].hpc;
+          }
+      if ((known && !narrowed) || (!known && !extra))
+        continue;
+      dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0 || mk_state_read (dfd, *id, &st, NULL) < 0)
+        continue;
+      if (st->cgroup_path && mk_cgroup_load (st->cgroup_path, &cg, NULL) == 0
+          && mk_cgroup_update (cg, &r, NULL) == 0 && !known)
+        {
+          struct holding h = { .root = (char *)root, .id = *id };
+          record_write (&h, NULL);
+        }
+      mk_cgroup_free (cg);
+      mk_state_free (st);
+    }
+}
+
+/* ---- acquire and release --------------------------------------------------------- */
+
+static struct mk_resources *
+resources_of (struct mk_spec *spec)
+{
+  if (spec->resources == NULL)
+    spec->resources = xmalloc0 (sizeof (*spec->resources));
+  return spec->resources;
+}
+
+static void
+set_str (char **field, const char *v)
+{
+  free (*field);
+  *field = xstrdup (v);
+}
+
+/* The spec's own cpus less HELD, or AVAIL less HELD.  */
+static int
+keep_off (struct mk_spec *spec, const cpu_set_t *held, mk_error **err)
+{
+  struct mk_resources *r = resources_of (spec);
+  cpu_set_t want;
+  _cleanup_free_ char *list = NULL;
+  if (r->cpu_cpus && *r->cpu_cpus)
+    {
+      if (mk_cpulist_parse (r->cpu_cpus, &want) < 0)
+        return 0; /* the cgroup code reports it */
+    }
+  else
+    avail_cpus (&want);
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, held))
+      CPU_CLR (i, &want);
+  if (CPU_COUNT (&want) == 0)
+    return mk_error_set (err, 0, "linux.resources.cpu.cpus: every cpu of `%s` is held by "
+                         "HPC containers (see `mkrun hpc status`)", r->cpu_cpus);
+  list = mk_cpulist_format (&want);
+  set_str (&r->cpu_cpus, list);
+  return 0;
+}
+
+static int
+take_cores (struct mk_hpc *p, const cpu_set_t *held, cpu_set_t *cores, mk_error **err)
+{
+  cpu_set_t avail;
+  avail_cpus (&avail);
+  if (!p->core_list)
+    return mk_cores_pick (sysfs (), p->n_cores, &avail, held, cores, err);
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, &p->core_set) && (!CPU_ISSET (i, &avail) || CPU_ISSET (i, held)))
+      {
+        _cleanup_free_ char *want = mk_cpulist_format (&p->core_set);
+        return mk_error_set (err, 0, MK_HPC_PREFIX "cores: cpu %d of `%s` is %s", i, want,
+                             CPU_ISSET (i, held) ? "held by another HPC container (see `mkrun "
+                                                   "hpc status`)"
+                                                 : "not one this mkrun may use");
+      }
+  {
+    cpu_set_t rest;
+    CPU_OR (&rest, held, &p->core_set);
+    CPU_XOR (&rest, &rest, &avail);
+    CPU_AND (&rest, &rest, &avail);
+    if (CPU_COUNT (&rest) == 0)
+      return mk_error_set (err, 0, MK_HPC_PREFIX "cores: taking every free cpu leaves none for "
+                           "other containers");
+  }
+  *cores = p->core_set;
+  return 0;
+}
+
+/* Does a v1 cpu hierarchy have real-time group scheduling (where a new
+   cgroup gets no RT time unless given some)?  */
+static bool
+rt_group_sched (void)
+{
+  glob_t g;
+  bool yes = glob ("/sys/fs/cgroup/cpu*/cpu.rt_runtime_us", 0, NULL, &g) == 0;
+  if (yes)
+    globfree (&g);
+  return yes;
+}
+
+/* The spec's amendments for the cores and pages taken.  */
+static int
+amend (struct mk_spec *spec, struct mk_hpc *p, const cpu_set_t *cores, mk_error **err)
+{
+  struct mk_resources *r = resources_of (spec);
+  _cleanup_free_ char *list = mk_cpulist_format (cores);
+  set_str (&r->cpu_cpus, list);
+  if (p->numa_local)
+    {
+      _cleanup_free_ char *nodes = mk_cpus_nodes (sysfs (), cores);
+      set_str (&r->cpu_mems, nodes);
+    }
+  else if (p->numa_nodes)
+    set_str (&r->cpu_mems, p->numa_nodes);
+  for (size_t i = 0; i < p->n_pages; i++)
+    {
+      struct mk_hugepage_limit *l;
+      const char *name = mk_pages_cgroup_name (p->pages[i].size);
+      char opt[32];
+      const char *opts[] = { "nosuid", "nodev", "mode=1777", opt, NULL };
+      const char *dest = i == 0 ? "/dev/hugepages" : "/dev/hugepages-1G";
+      snprintf (opt, sizeof (opt), "pagesize=%s", p->pages[i].size == (1ULL << 30) ? "1G" : "2M");
+      r->hugepage_limits = xrealloc (r->hugepage_limits,
+                                     (r->n_hugepage_limits + 1) * sizeof (*l));
+      l = &r->hugepage_limits[r->n_hugepage_limits++];
+      l->page_size = xstrdup (name);
+      l->limit = p->pages[i].size * p->pages[i].count;
+      if (mk_spec_add_mount (spec, dest, "hugetlbfs", "hugetlbfs", opts, err) < 0)
+        return -1;
+    }
+  if (p->rt_policy && rt_group_sched ())
+    {
+      /* Real-time group scheduling (v1 cpu.rt_runtime_us): the
+         container's share of the host's RT time, by its cores.  */
+      long ncpu = sysconf (_SC_NPROCESSORS_ONLN);
+      r->has_cpu_rt_runtime = true;
+      r->cpu_rt_runtime = 950000LL * CPU_COUNT (cores) / (ncpu > 0 ? ncpu : 1);
+    }
+  if (p->rt_policy && spec->process)
+    {
+      struct mk_process *pr = spec->process;
+      size_t i;
+      for (i = 0; i < pr->n_rlimits && pr->rlimits[i].resource != RLIMIT_MEMLOCK; i++)
+        ;
+      if (i == pr->n_rlimits)
+        {
+          pr->rlimits = xrealloc (pr->rlimits, (pr->n_rlimits + 1) * sizeof (*pr->rlimits));
+          pr->n_rlimits++;
+        }
+      /* Unlimited where we may raise it (CAP_SYS_RESOURCE: trying on
+         ourselves tells), else as far as the hard limit goes.  */
+      {
+        struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+        if (setrlimit (RLIMIT_MEMLOCK, &rl) < 0 && getrlimit (RLIMIT_MEMLOCK, &rl) == 0)
+          rl.rlim_cur = rl.rlim_max;
+        pr->rlimits[i].resource = RLIMIT_MEMLOCK;
+        pr->rlimits[i].soft = rl.rlim_cur;
+        pr->rlimits[i].hard = rl.rlim_max;
+      }
+    }
+  return 0;
+}
+
+int
+mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *narrowed,
+                mk_error **err)
+{
+  struct mk_hpc *p = spec->hpc;
+  struct holding *v = NULL, mine = { 0 };
+  size_t n = 0;
+  cpu_set_t held, cores;
+  int lock, ret = -1;
+  _cleanup_free_ char *abs_root = realpath (root, NULL);
+
+  *narrowed = false;
+  if (abs_root == NULL)
+    abs_root = xstrdup (root);
+  if (p && p->thp == MK_HPC_THP_ALWAYS)
+    {
+      /* A process can only narrow THP use: "always" needs the host's mode.  */
+      _cleanup_free_ char *path = xasprintf ("%s/kernel/mm/transparent_hugepage/enabled", sysfs ());
+      _cleanup_free_ char *mode = NULL;
+      size_t len;
+      if (mk_read_file_at (AT_FDCWD, path, &mode, &len, NULL) < 0 || !strstr (mode, "[always]"))
+        return mk_error_set (err, 0, MK_HPC_PREFIX "thp: always: the host's THP mode is not "
+                             "always (%s), and a process can only ask for less",
+                             mode ? strtok (mode, "\n") : "no THP");
+    }
+  /* Nothing held and nothing asked: no lock, no file (the common case).  */
+  if (p == NULL || (!p->n_cores && !p->core_list))
+    {
+      _cleanup_free_ char *lockf = xasprintf ("%s/lock", registry_dir ());
+      if (access (lockf, F_OK) < 0)
+        return 0;
+    }
+  lock = registry_lock (err);
+  if (lock < 0)
+    return -1;
+  registry_read (&v, &n);
+  held_cpus (v, n, abs_root, id, &held);
+  if (p == NULL || (!p->n_cores && !p->core_list))
+    {
+      ret = 0;
+      if (CPU_COUNT (&held) == 0)
+        goto out;
+      if (keep_off (spec, &held, err) < 0)
+        {
+          ret = -1;
+          goto out;
+        }
+      mine.root = abs_root;
+      mine.id = (char *)id;
+      ret = record_write (&mine, err);
+      *narrowed = ret == 0;
+      goto out;
+    }
+  if (take_cores (p, &held, &cores, err) < 0)
+    goto out;
+  mine.root = abs_root;
+  mine.id = (char *)id;
+  mine.hpc = true;
+  mine.cores = cores;
+  for (size_t i = 0; i < p->n_pages; i++)
+    {
+      uint64_t per_node[MK_HPC_MAX_NODES];
+      _cleanup_free_ char *nodes = mk_cpus_nodes (sysfs (), &cores);
+      if (mk_pages_reserve (sysfs (), p->pages[i].size, p->pages[i].count,
+                            p->numa_nodes ? p->numa_nodes : nodes, per_node, err) < 0)
+        goto undo;
+      for (int nd = 0; nd < MK_HPC_MAX_NODES; nd++)
+        if (per_node[nd])
+          {
+            mine.pages[mine.n_pages].size = p->pages[i].size;
+            mine.pages[mine.n_pages].node = nd;
+            mine.pages[mine.n_pages++].count = per_node[nd];
+          }
+    }
+  if (amend (spec, p, &cores, err) < 0 || record_write (&mine, err) < 0)
+    goto undo;
+  CPU_OR (&held, &held, &cores);
+  renarrow (abs_root, id, v, n, &held, true);
+  ret = 0;
+  goto out;
+undo:
+  for (size_t i = 0; i < mine.n_pages; i++)
+    mk_pages_give_back (sysfs (), mine.pages[i].size, mine.pages[i].node, mine.pages[i].count,
+                        NULL);
+out:
+  registry_free (v, n);
+  close (lock);
+  return ret;
+}
+
+int
+mk_hpc_release (const char *root, const char *id, mk_error **err)
+{
+  _cleanup_free_ char *abs_root = realpath (root, NULL);
+  _cleanup_free_ char *path = NULL;
+  _cleanup_free_ char *lockf = xasprintf ("%s/lock", registry_dir ());
+  struct holding mine, *v = NULL;
+  size_t n = 0;
+  int lock, ret = 0;
+
+  if (abs_root == NULL)
+    abs_root = xstrdup (root);
+  path = record_name (abs_root, id);
+  if (access (path, F_OK) < 0)
+    return 0;
+  lock = registry_lock (err);
+  if (lock < 0)
+    return -1;
+  if (holding_read (path, &mine) == 0)
+    {
+      for (size_t i = 0; i < mine.n_pages; i++)
+        if (mk_pages_give_back (sysfs (), mine.pages[i].size, mine.pages[i].node,
+                                mine.pages[i].count, err) < 0)
+          ret = -1;
+      unlink (path);
+      if (mine.hpc)
+        {
+          cpu_set_t held;
+          registry_read (&v, &n);
+          held_cpus (v, n, abs_root, id, &held);
+          renarrow (abs_root, id, v, n, &held, false);
+          registry_free (v, n);
+        }
+      holding_free (&mine);
+    }
+  else
+    unlink (path);
+  close (lock);
+  return ret;
+}
+
+/* ---- in the init ------------------------------------------------------------------ */
+
+int
+mk_hpc_apply_process (const struct mk_hpc *h, mk_error **err)
+{
+  if (h == NULL)
+    return 0;
+  switch (h->thp)
+    {
+    case MK_HPC_THP_NEVER:
+      if (prctl (PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+        return mk_error_set (err, errno, MK_HPC_PREFIX "thp: never");
+      break;
+    case MK_HPC_THP_MADVISE:
+      /* Linux 6.18: THP only where the program asks for it.  */
+      if (prctl (PR_SET_THP_DISABLE, 1, PR_THP_DISABLE_EXCEPT_ADVISED, 0, 0) < 0)
+        return mk_error_set (err, errno, MK_HPC_PREFIX "thp: madvise: this kernel cannot "
+                             "limit THP to madvised memory per process");
+      break;
+    default:
+      break;
+    }
+  if (h->rt_policy)
+    {
+      struct sched_param sp = { .sched_priority = h->rt_priority };
+      if (sched_setscheduler (0, h->rt_policy, &sp) < 0)
+        return mk_error_set (err, errno, MK_HPC_PREFIX "rt: %s priority %d",
+                             h->rt_policy == SCHED_RR ? "SCHED_RR" : "SCHED_FIFO",
+                             h->rt_priority);
+    }
+  return 0;
+}
+
+/* ---- hpc status ---------------------------------------------------------------- */
+
+int
+mk_hpc_status_json (char **json, mk_error **err)
+{
+  struct holding *v = NULL;
+  size_t n = 0;
+  int lock = registry_lock (err);
+  yajl_gen g;
+  if (lock < 0)
+    return -1;
+  registry_read (&v, &n);
+  close (lock);
+  g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_beautify, 1);
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    if (v[i].hpc)
+      gen_holding (g, &v[i]);
+  yajl_gen_array_close (g);
+  *json = mk_json_gen_finish (g, true);
+  registry_free (v, n);
+  return 0;
+}

@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# The HPC profile (org.mkrun.hpc.* annotations): cores, huge pages, NUMA,
+# THP, real-time scheduling, `mkrun hpc status`; observed inside the
+# container, in its cgroup, in the kernel's page pool and in the other
+# containers mkrun runs.  The registry is the test's own (MKRUN_HPC_STATE).
+
+load helpers
+
+setup() {
+	requires root
+	setup_busybox
+	export MKRUN_HPC_STATE="$BATS_TEST_TMPDIR/hpc-registry"
+	POOL=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+}
+
+teardown() {
+	teardown_busybox
+	rm -rf "$BATS_TEST_TMPDIR/other"
+}
+
+# annotate KEY=VALUE...: sets the bundle's annotations.
+annotate() {
+	local kv filter='.annotations = {}'
+	for kv in "$@"; do
+		filter="$filter | .annotations[\"${kv%%=*}\"] = \"${kv#*=}\""
+	done
+	update_config "$filter"
+}
+
+# other_bundle ARGS_JSON: a second bundle ($BATS_TEST_TMPDIR/other) running ARGS, no profile.
+other_bundle() {
+	mkdir -p "$BATS_TEST_TMPDIR/other"
+	cp -a "$BUNDLE/rootfs" "$BATS_TEST_TMPDIR/other/rootfs"
+	jq --argjson a "$1" '.process.args = $a | .annotations = {}' "$BUNDLE/config.json" \
+		>"$BATS_TEST_TMPDIR/other/config.json"
+}
+
+# allowed PID: its Cpus_allowed_list.
+allowed() {
+	awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$1/status"
+}
+
+needs_two_cpus() {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 or more cpus (one always stays for other containers)"
+}
+
+@test "hpc: features lists the profile's annotations" {
+	run mkrun features
+	[ "$status" -eq 0 ]
+	local k
+	for k in cores hugepages thp numa rt gpus irq; do
+		jq -e --arg k "org.mkrun.hpc.$k" '.annotations[$k] == "true"' <<<"$output"
+	done
+}
+
+@test "hpc: cores: pinned to cores of its own; other containers kept off them, and back after delete" {
+	needs_two_cpus
+	local all last
+	all=$(allowed $$)
+	# A container made before the HPC one, and one made while it holds its core.
+	other_bundle '["sleep", "60"]'
+	mkrun_detached run -d --bundle "$BATS_TEST_TMPDIR/other" nbefore
+	[ "$status" -eq 0 ]
+	annotate org.mkrun.hpc.cores=1
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ]
+	local hpid core
+	hpid=$(mkrun state hpc1 | jq .pid)
+	core=$(allowed "$hpid")
+	# One core, not cpu 0 (kept for the host's housekeeping), the highest.
+	last=$(($(nproc) - 1))
+	[ "$core" = "$last" ]
+	grep -qx "$core" "/sys/fs/cgroup/cpuset/mkrun/hpc1/cpuset.cpus" 2>/dev/null ||
+		[ "$(cat /sys/fs/cgroup/mkrun/hpc1/cpuset.cpus 2>/dev/null)" = "$core" ]
+	# hpc status shows it.
+	run mkrun hpc status --json
+	echo "$output"
+	[ "$(jq -r '.[] | select(.id == "hpc1") | .cores' <<<"$output")" = "$core" ]
+	run mkrun hpc status
+	[[ "${lines[1]}" == hpc1*"$core"* ]]
+	# The earlier container was moved off the core; a new one starts off it.
+	local before_pid
+	before_pid=$(mkrun state nbefore | jq .pid)
+	[[ ",$(allowed "$before_pid")," != *",$core,"* ]]
+	[ "$(allowed "$before_pid")" != "$all" ]
+	mkrun_detached run -d --bundle "$BATS_TEST_TMPDIR/other" nafter
+	[ "$status" -eq 0 ]
+	[ "$(allowed "$(mkrun state nafter | jq .pid)")" = "$(allowed "$before_pid")" ]
+	# Delete gives the core back: the others may use it again.
+	mkrun delete --force hpc1
+	[ "$(allowed "$before_pid")" = "$all" ]
+	[ "$(allowed "$(mkrun state nafter | jq .pid)")" = "$all" ]
+	run mkrun hpc status --json
+	[ "$(jq length <<<"$output")" -eq 0 ]
+}
+
+@test "hpc: cores: more than are free is refused with a clear error, nothing left" {
+	needs_two_cpus
+	annotate org.mkrun.hpc.cores="$(nproc)"
+	run mkrun run hpc2
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"org.mkrun.hpc.cores: $(nproc) cores asked for, $(($(nproc) - 1)) free"* ]]
+	[ -z "$(mkrun list -q)" ]
+	[ ! -d "$ROOT/hpc2" ]
+	[ -z "$(ls "$MKRUN_HPC_STATE" | grep -v '^lock$')" ]
+	# A core list that another HPC container holds.
+	annotate org.mkrun.hpc.cores=1
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ]
+	local core
+	core=$(mkrun hpc status --json | jq -r '.[0].cores')
+	annotate "org.mkrun.hpc.cores=$core-$core"
+	run mkrun run hpc3
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"org.mkrun.hpc.cores: cpu $core of \`$core\` is held by another HPC container"* ]]
+	[ ! -d "$ROOT/hpc3" ]
+}
+
+@test "hpc: hugepages: reserved, limited by hugetlb, hugetlbfs at /dev/hugepages, given back exactly" {
+	needs_two_cpus
+	requires hugetlb
+	local before
+	before=$(cat "$POOL")
+	annotate org.mkrun.hpc.cores=1 org.mkrun.hpc.hugepages=2M:8 org.mkrun.hpc.numa=local
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ]
+	[ "$(cat "$POOL")" -eq $((before + 8)) ]
+	run mkrun exec hpc1 sh -c 'grep " /dev/hugepages " /proc/self/mountinfo'
+	echo "$output"
+	[[ "$output" == *" hugetlbfs "*"pagesize=2M"* ]]
+	# The hugetlb limit: the v2 mount on hybrid hosts, v1 or v2 elsewhere.
+	local limit
+	limit=$(cat /sys/fs/cgroup/unified/mkrun/hpc1/hugetlb.2MB.max 2>/dev/null ||
+		cat /sys/fs/cgroup/mkrun/hpc1/hugetlb.2MB.max 2>/dev/null ||
+		cat /sys/fs/cgroup/hugetlb/mkrun/hpc1/hugetlb.2MB.limit_in_bytes)
+	[ "$limit" -eq $((8 * 2 * 1024 * 1024)) ]
+	# numa=local: the cores' node.
+	local mems
+	mems=$(cat /sys/fs/cgroup/cpuset/mkrun/hpc1/cpuset.mems 2>/dev/null ||
+		cat /sys/fs/cgroup/mkrun/hpc1/cpuset.mems)
+	[ "$mems" = 0 ]
+	run mkrun hpc status --json
+	[ "$(jq '.[0].hugepages[0].count' <<<"$output")" -eq 8 ]
+	mkrun delete --force hpc1
+	[ "$(cat "$POOL")" -eq "$before" ]
+}
+
+@test "hpc: hugepages the kernel cannot find: one error, the pool as it was, nothing left" {
+	needs_two_cpus
+	local before
+	before=$(cat "$POOL")
+	annotate org.mkrun.hpc.cores=1 org.mkrun.hpc.hugepages=2M:100000000
+	run mkrun run hpc1
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"org.mkrun.hpc.hugepages: the kernel found "*" of 100000000 free 2MB pages"* ]]
+	[ "$(cat "$POOL")" -eq "$before" ]
+	[ ! -d "$ROOT/hpc1" ]
+	[ -z "$(ls "$MKRUN_HPC_STATE" | grep -v '^lock$')" ]
+}
+
+@test "hpc: thp never and rt fifo reach the process; memlock raised as far as allowed" {
+	needs_two_cpus
+	annotate org.mkrun.hpc.cores=1 org.mkrun.hpc.thp=never org.mkrun.hpc.rt=fifo:10
+	update_config '.process.args = ["sh", "-c", "grep THP_enabled /proc/self/status; cut -d\" \" -f40,41 /proc/self/stat; grep \"locked memory\" /proc/self/limits"]'
+	run mkrun run hpc1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "THP_enabled:"*0 ]]
+	# rt_priority 10, policy 1 (SCHED_FIFO)
+	[ "${lines[1]}" = "10 1" ]
+	# soft = hard (unlimited where mkrun may raise it).
+	local soft hard
+	read -r soft hard <<<"$(echo "${lines[2]}" | awk '{ print $4, $5 }')"
+	[ "$soft" = "$hard" ]
+}
+
+@test "hpc: bad values: one line naming the annotation, nothing left" {
+	# check KEY=VALUE... EXPECTED
+	check() {
+		annotate "${@:1:$#-1}"
+		run mkrun run hpc1
+		echo "$output"
+		[ "$status" -ne 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"${*: -1}"* ]] || { echo "expected: ${*: -1}"; return 1; }
+		[ ! -d "$ROOT/hpc1" ]
+	}
+	check org.mkrun.hpc.cores=zero 'org.mkrun.hpc.cores: `zero` is neither a number of cores nor a cpu list'
+	check org.mkrun.hpc.cores=0 'org.mkrun.hpc.cores: `0` is not a number of cores'
+	check org.mkrun.hpc.cores=1 org.mkrun.hpc.hugepages=3M:2 'org.mkrun.hpc.hugepages: `3M:2` is not 2M:COUNT[,1G:COUNT]'
+	check org.mkrun.hpc.hugepages=2M:2 'org.mkrun.hpc.hugepages needs org.mkrun.hpc.cores'
+	check org.mkrun.hpc.thp=sometimes 'org.mkrun.hpc.thp: `sometimes` is not always, madvise or never'
+	check org.mkrun.hpc.numa=far 'org.mkrun.hpc.numa: `far` is not `local` or a node list'
+	check org.mkrun.hpc.cores=1 org.mkrun.hpc.rt=fifo:100 'org.mkrun.hpc.rt: `fifo:100` is not fifo:PRIO, rr:PRIO or PRIO (1 to 99)'
+	check org.mkrun.hpc.irq=move 'org.mkrun.hpc.irq: `move` is not `steer`'
+	check org.mkrun.hpc.core=1 'org.mkrun.hpc.core: not an HPC profile key'
+	if ! grep -q '\[always\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+		check org.mkrun.hpc.thp=always 'org.mkrun.hpc.thp: always: the host'"'"'s THP mode is not always'
+	fi
+}
