@@ -80,6 +80,9 @@ struct mk_app
   struct mk_kv *env;
   size_t n_env;
 
+  struct mk_kv *hpc; /* hpc: as org.mkrun.hpc.* annotations */
+  size_t n_hpc;
+
   enum mk_app_log_level log_level;
   char *log_file; /* absolute, or NULL */
 

@@ -623,6 +623,8 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
     gkv (g, "org.mkrun.app.name", app->name);
   if (app->network == MK_APP_NET_LIMITED)
     gkv (g, "org.mkrun.network.allow", h->net_allow ? h->net_allow : "");
+  for (size_t i = 0; i < app->n_hpc; i++)
+    gkv (g, app->hpc[i].key, app->hpc[i].value);
   yajl_gen_map_close (g);
 
   gs (g, "linux");

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "app/app.h"
+#include "hpc/profile.h"
 #include "utils.h"
 
 #include <ctype.h>
@@ -736,9 +737,63 @@ KEY_FN (env_vars)
   return 0;
 }
 
+/* hpc: {cores, hugepages, thp, numa, rt, gpus, irq}: the same values as the
+   org.mkrun.hpc.* annotations they become, checked by the same parser.  */
+KEY_FN (hpc_value)
+{
+  struct mk_app *a = p->app;
+  const char *name = strrchr (key, '.') + 1;
+  if (v->type != YAML_SCALAR_NODE || is_null (v))
+    return fail_at (p, v, key, "expected a string or a number, got %s", node_kind (v));
+  a->hpc = xrealloc (a->hpc, (a->n_hpc + 1) * sizeof (*a->hpc));
+  a->hpc[a->n_hpc].key = xasprintf (MK_HPC_PREFIX "%s", name);
+  a->hpc[a->n_hpc].value = xstrdup ((const char *)v->data.scalar.value);
+  a->n_hpc++;
+  {
+    struct mk_spec spec = { .annotations = a->hpc, .n_annotations = a->n_hpc };
+    struct mk_hpc *h = NULL;
+    mk_error *e = NULL;
+    /* The value alone: keys that need others (cores) are checked whole.  */
+    struct mk_kv one = a->hpc[a->n_hpc - 1];
+    spec.annotations = &one;
+    spec.n_annotations = 1;
+    if (mk_hpc_parse (&spec, &h, &e) < 0 && strstr (e->msg, " needs ") == NULL)
+      {
+        const char *msg = strstr (e->msg, ": ") ? strstr (e->msg, ": ") + 2 : e->msg;
+        const char *rest = strncmp (msg, MK_HPC_PREFIX, strlen (MK_HPC_PREFIX)) == 0
+                               ? strchr (msg, ' ') + 1
+                               : msg;
+        int r = fail_at (p, v, key, "%s", rest);
+        mk_error_free (e);
+        return r;
+      }
+    mk_error_free (e);
+    mk_hpc_free (h);
+  }
+  return 0;
+}
+
 KEY_FN (sec_hpc)
 {
-  return fail_at (p, v, key, "not yet supported (the HPC profile is a later issue)");
+  static const struct key keys[]
+      = { { "cores", hpc_value }, { "hugepages", hpc_value }, { "thp", hpc_value },
+          { "numa", hpc_value },  { "rt", hpc_value },        { "gpus", hpc_value },
+          { "irq", hpc_value },   { NULL, NULL } };
+  if (walk_mapping (p, v, key, keys) < 0)
+    return -1;
+  {
+    struct mk_spec spec = { .annotations = p->app->hpc, .n_annotations = p->app->n_hpc };
+    struct mk_hpc *h = NULL;
+    mk_error *e = NULL;
+    if (mk_hpc_parse (&spec, &h, &e) < 0)
+      {
+        int r = fail_at (p, v, key, "%s", e->msg + strlen ("annotations: "));
+        mk_error_free (e);
+        return r;
+      }
+    mk_hpc_free (h);
+  }
+  return 0;
 }
 
 #define SECTION(fn, ...)                                                                           \
@@ -799,6 +854,12 @@ mk_app_free (struct mk_app *a)
       free (a->env[i].value);
     }
   free (a->env);
+  for (size_t i = 0; i < a->n_hpc; i++)
+    {
+      free (a->hpc[i].key);
+      free (a->hpc[i].value);
+    }
+  free (a->hpc);
   free (a->log_file);
   for (size_t i = 0; i < a->n_where; i++)
     free (a->where[i].key);

@@ -612,7 +612,7 @@ filesystem:
 dependencies:
   system_packages: [bash, no-such-package-x]' 'dependencies.system_packages: not installed: no-such-package-x (install with: apt-get install no-such-package-x)'
 	check 'application: {name: t_bad, executable: /bin/true}
-hpc: {isolated_cores: 2}' 'bad.yaml:2:6: hpc: not yet supported'
+hpc: {cores: zero}' 'bad.yaml:2:14: hpc.cores: `zero` is neither a number of cores nor a cpu list'
 	check 'application: {name: t_bad, executable: /bin/true}
 network:
   unix_sockets: {enable: true, sockets: [{path: /var/socketA, type: listen}]}' 'bad.yaml:3:49: network.unix_sockets.sockets[0].path: `/var/socketA`: a socket'"'"'s path must be a file under /tmp or /run'

@@ -206,3 +206,23 @@ needs_two_cpus() {
 		check org.mkrun.hpc.thp=always 'org.mkrun.hpc.thp: always: the host'"'"'s THP mode is not always'
 	fi
 }
+
+@test "hpc: an app's hpc: block becomes the same annotations" {
+	needs_two_cpus
+	cat >"$BATS_TEST_TMPDIR/hpcapp.yaml" <<-'EOF'
+		application: {name: t_hpcapp, executable: /bin/grep}
+		hpc:
+		  cores: 1
+		  thp: never
+	EOF
+	run "$MKRUN" --root "$ROOT" -e /bin/grep --config "$BATS_TEST_TMPDIR/hpcapp.yaml" \
+		--app-args "-E '^(Cpus_allowed_list|THP_enabled)' /proc/self/status"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"THP_enabled:"*0* ]]
+	[[ "$output" == *"Cpus_allowed_list:"*"$(($(nproc) - 1))"* ]]
+	run "$MKRUN" yaml2oci "$BATS_TEST_TMPDIR/hpcapp.yaml"
+	[ "$(jq -r '.annotations["org.mkrun.hpc.cores"]' <<<"$output")" = 1 ]
+	[ "$(jq -r '.annotations["org.mkrun.hpc.thp"]' <<<"$output")" = never ]
+	[ -z "$(ls "$MKRUN_HPC_STATE" | grep -v '^lock$')" ]
+}
