@@ -653,6 +653,8 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
   *narrowed = false;
   if (abs_root == NULL)
     abs_root = xstrdup (root);
+  if (p && p->irq_steer)
+    return mk_error_set (err, 0, MK_HPC_PREFIX "irq: steer is not supported yet by this mkrun");
   if (p && p->thp == MK_HPC_THP_ALWAYS)
     {
       /* A process can only narrow THP use: "always" needs the host's mode.  */
