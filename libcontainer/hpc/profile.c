@@ -7,6 +7,7 @@
 #include "cgroups/cgroup.h"
 #include "state.h"
 #include "hpc/cores.h"
+#include "hpc/irq.h"
 #include "hpc/pages.h"
 #include "spec.h"
 #include "utils.h"
@@ -218,6 +219,13 @@ registry_dir (void)
 }
 
 static const char *
+procfs (void)
+{
+  const char *d = getenv ("MKRUN_HPC_PROCFS"); /* tests only */
+  return d && *d ? d : "/proc";
+}
+
+static const char *
 sysfs (void)
 {
   const char *d = getenv ("MKRUN_HPC_SYSFS"); /* tests only */
@@ -237,6 +245,7 @@ struct holding
     uint64_t count;
   } pages[2 * MK_HPC_MAX_NODES];
   size_t n_pages;
+  char *irq; /* irq=steer: the affinities it changed, "IRQ=LIST;..." (irq.h) */
 };
 
 static char *
@@ -266,11 +275,22 @@ registry_lock (mk_error **err)
   return fd;
 }
 
+/* The cores of the holders (but ROOT/ID) that steer interrupts away.  */
+static void
+steered_cpus (const struct holding *v, size_t n, const char *root, const char *id, cpu_set_t *set)
+{
+  CPU_ZERO (set);
+  for (size_t i = 0; i < n; i++)
+    if (v[i].irq && !(strcmp (v[i].root, root) == 0 && strcmp (v[i].id, id) == 0))
+      CPU_OR (set, set, &v[i].cores);
+}
+
 static void
 holding_free (struct holding *h)
 {
   free (h->root);
   free (h->id);
+  free (h->irq);
 }
 
 static void
@@ -301,6 +321,11 @@ gen_holding (yajl_gen g, const struct holding *h)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  if (h->irq)
+    {
+      S ("irq");
+      S (h->irq);
+    }
   yajl_gen_map_close (g);
 #undef S
 }
@@ -331,6 +356,8 @@ holding_read (const char *path, struct holding *h)
   v = mk_json_get (t, "cores");
   if (!YAJL_IS_STRING (v) || mk_cpulist_parse (YAJL_GET_STRING (v), &h->cores) < 0)
     CPU_ZERO (&h->cores);
+  v = mk_json_get (t, "irq");
+  h->irq = YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : NULL;
   v = mk_json_get (t, "hugepages");
   for (size_t i = 0; v && YAJL_IS_ARRAY (v) && i < v->u.array.len && i < 2 * MK_HPC_MAX_NODES;
        i++)
@@ -386,9 +413,13 @@ registry_read (struct holding **out, size_t *n)
         continue;
       if (!holding_live (&h))
         {
+          cpu_set_t none;
+          CPU_ZERO (&none);
           for (size_t i = 0; i < h.n_pages; i++)
             mk_pages_give_back (sysfs (), h.pages[i].size, h.pages[i].node, h.pages[i].count,
                                 NULL);
+          if (h.irq)
+            mk_irq_restore (procfs (), h.irq, &none);
           unlink (path);
           holding_free (&h);
           continue;
@@ -653,8 +684,6 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
   *narrowed = false;
   if (abs_root == NULL)
     abs_root = xstrdup (root);
-  if (p && p->irq_steer)
-    return mk_error_set (err, 0, MK_HPC_PREFIX "irq: steer is not supported yet by this mkrun");
   if (p && p->thp == MK_HPC_THP_ALWAYS)
     {
       /* A process can only narrow THP use: "always" needs the host's mode.  */
@@ -715,6 +744,8 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
             mine.pages[mine.n_pages++].count = per_node[nd];
           }
     }
+  if (p->irq_steer && mk_irq_steer (procfs (), &cores, &mine.irq, err) < 0)
+    goto undo;
   if (amend (spec, p, &cores, err) < 0 || record_write (&mine, err) < 0)
     goto undo;
   CPU_OR (&held, &held, &cores);
@@ -725,7 +756,14 @@ undo:
   for (size_t i = 0; i < mine.n_pages; i++)
     mk_pages_give_back (sysfs (), mine.pages[i].size, mine.pages[i].node, mine.pages[i].count,
                         NULL);
+  if (mine.irq)
+    {
+      cpu_set_t others;
+      steered_cpus (v, n, abs_root, id, &others);
+      mk_irq_restore (procfs (), mine.irq, &others);
+    }
 out:
+  free (mine.irq);
   registry_free (v, n);
   close (lock);
   return ret;
@@ -760,6 +798,12 @@ mk_hpc_release (const char *root, const char *id, mk_error **err)
         {
           cpu_set_t held;
           registry_read (&v, &n);
+          if (mine.irq)
+            {
+              cpu_set_t others;
+              steered_cpus (v, n, abs_root, id, &others);
+              mk_irq_restore (procfs (), mine.irq, &others);
+            }
           held_cpus (v, n, abs_root, id, &held);
           renarrow (abs_root, id, v, n, &held, false);
           registry_free (v, n);

@@ -157,6 +157,9 @@ function requires() {
 				grep -qsw hugetlb /sys/fs/cgroup/unified/cgroup.controllers ||
 				skip "test requires the hugetlb cgroup controller"
 			;;
+		vm)
+			[ -n "${MKRUN_TEST_VM:-}" ] || skip "changes system-wide state: runs in the test VM (tests/vm)"
+			;;
 		userns)
 			_probe_userns || skip "test requires user namespaces"
 			;;

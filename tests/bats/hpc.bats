@@ -226,3 +226,56 @@ needs_two_cpus() {
 	[ "$(jq -r '.annotations["org.mkrun.hpc.thp"]' <<<"$output")" = never ]
 	[ -z "$(ls "$MKRUN_HPC_STATE" | grep -v '^lock$')" ]
 }
+
+@test "hpc: irq=steer takes the cores out of interrupt affinities, restores them at delete (fake /proc)" {
+	needs_two_cpus
+	local P="$BATS_TEST_TMPDIR/proc" core=$(($(nproc) - 1))
+	mkdir -p "$P/irq/24" "$P/irq/25" "$P/irq/26"
+	echo "0-$core" >"$P/irq/24/smp_affinity_list"
+	echo "$core" >"$P/irq/25/smp_affinity_list" # only on the core: stays
+	echo 0 >"$P/irq/26/smp_affinity_list"     # not on it
+	printf '%x\n' $(((1 << (core + 1)) - 1)) >"$P/irq/default_smp_affinity"
+	export MKRUN_HPC_PROCFS="$P"
+	annotate org.mkrun.hpc.cores=1 org.mkrun.hpc.irq=steer
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ]
+	[ "$(cat "$P/irq/24/smp_affinity_list")" = "0-$((core - 1))" ] ||
+		[ "$(cat "$P/irq/24/smp_affinity_list")" = 0 ]
+	[ "$(cat "$P/irq/25/smp_affinity_list")" = "$core" ]
+	[ "$(cat "$P/irq/26/smp_affinity_list")" = 0 ]
+	[ "$((0x$(cat "$P/irq/default_smp_affinity") & (1 << core)))" -eq 0 ]
+	mkrun delete --force hpc1
+	[ "$(cat "$P/irq/24/smp_affinity_list")" = "0-$core" ]
+	[ "$((0x$(cat "$P/irq/default_smp_affinity")))" -eq $(((1 << (core + 1)) - 1)) ]
+}
+
+@test "hpc: irq=steer on the real /proc/irq (VM)" {
+	requires vm
+	needs_two_cpus
+	local core=$(($(nproc) - 1)) irq f before_default
+	declare -A before
+	for f in /proc/irq/*/smp_affinity_list; do
+		before[$f]=$(cat "$f")
+	done
+	before_default=$(cat /proc/irq/default_smp_affinity)
+	annotate org.mkrun.hpc.cores=1 org.mkrun.hpc.irq=steer
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ]
+	# Every IRQ mkrun moved is off the core now; the record says which.
+	local saved
+	saved=$(jq -r '.[0].irq' <<<"$(mkrun hpc status --json)")
+	echo "saved: $saved"
+	[ -n "$saved" ] && [ "$saved" != null ]
+	for irq in $(echo "$saved" | tr ';' '\n' | cut -d= -f1); do
+		[ "$irq" = default ] && continue
+		[[ ",$(cat "/proc/irq/$irq/smp_affinity_list")," != *",$core,"* ]]
+	done
+	[ "$((0x$(cat /proc/irq/default_smp_affinity | tr -d ,) & (1 << core)))" -eq 0 ]
+	mkrun delete --force hpc1
+	for f in "${!before[@]}"; do
+		[ "$(cat "$f")" = "${before[$f]}" ] || { echo "$f: $(cat "$f") != ${before[$f]}"; return 1; }
+	done
+	[ "$(cat /proc/irq/default_smp_affinity)" = "$before_default" ]
+}
