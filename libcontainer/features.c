@@ -4,6 +4,7 @@
 #include "features.h"
 #include "app/netfilter.h"
 #include "cgroups/cgroup.h"
+#include "hpc/gpu.h"
 #include "seccomp.h"
 #include "spec.h"
 #include "utils.h"
@@ -117,6 +118,9 @@ mk_features_json (void)
   /* Understood in config.json: "true" runs the program under mkrun's init.  */
   GS (g, MK_ANNOTATION_INIT);
   GS (g, "true");
+  /* NVIDIA GPUs from the host (hpc/gpu.h).  */
+  GS (g, MK_GPU_ANNOTATION);
+  GS (g, "all|INDEX,...|UUID,...");
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);
