@@ -1,8 +1,8 @@
 /* hpc/gpu.c: see gpu.h.  */
 #include "config.h"
 
-#include "hpc/gpu.h"
 #include "cgroups/resources.h"
+#include "hpc/gpu.h"
 #include "spec.h"
 #include "utils.h"
 
@@ -37,16 +37,28 @@
 /* The driver's libraries a compute container gets (libnvidia-container's
    "utility" and "compute" sets): matched as NAME.VERSION and NAME.N links.  */
 static const char *const driver_libs[] = {
-  "libnvidia-ml.so",       "libnvidia-cfg.so",           "libnvidia-nscq.so",
-  "libcuda.so",            "libcudadebugger.so",         "libnvidia-opencl.so",
-  "libnvidia-gpucomp.so",  "libnvidia-ptxjitcompiler.so", "libnvidia-fatbinaryloader.so",
-  "libnvidia-allocator.so", "libnvidia-compiler.so",     "libnvidia-pkcs11.so",
-  "libnvidia-pkcs11-openssl3.so", "libnvidia-nvvm.so",
+  "libnvidia-ml.so",
+  "libnvidia-cfg.so",
+  "libnvidia-nscq.so",
+  "libcuda.so",
+  "libcudadebugger.so",
+  "libnvidia-opencl.so",
+  "libnvidia-gpucomp.so",
+  "libnvidia-ptxjitcompiler.so",
+  "libnvidia-fatbinaryloader.so",
+  "libnvidia-allocator.so",
+  "libnvidia-compiler.so",
+  "libnvidia-pkcs11.so",
+  "libnvidia-pkcs11-openssl3.so",
+  "libnvidia-nvvm.so",
 };
 
 static const char *const driver_bins[] = {
-  "nvidia-smi",          "nvidia-debugdump",       "nvidia-persistenced",
-  "nvidia-cuda-mps-control", "nvidia-cuda-mps-server",
+  "nvidia-smi",
+  "nvidia-debugdump",
+  "nvidia-persistenced",
+  "nvidia-cuda-mps-control",
+  "nvidia-cuda-mps-server",
 };
 
 /* Searched in order; a directory that resolves to one already seen (merged
@@ -59,13 +71,14 @@ static const char *const bin_dirs[] = {
   "/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin", "/sbin",
 };
 
-/* Control devices: path, fixed minor (-1: from /proc/devices' MAJOR_NAME).  */
+/* Control devices: path, major (195, or that of /proc/devices' MAJOR_NAME),
+   minor; libnvidia-container lists nvidiactl always, the others if present.  */
 static const struct
 {
   const char *path;
   const char *major_name; /* NULL: major 195 */
   unsigned minor;
-  bool always;            /* listed even if the host has no node */
+  bool always; /* listed even if the host has no node */
 } control_devs[] = {
   { "/dev/nvidiactl", NULL, NV_CTL_MINOR, true },
   { "/dev/nvidia-modeset", NULL, NV_MODESET_MINOR, false },
@@ -90,7 +103,7 @@ strv_add (char ***v, size_t *n, char *s)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 /* ---- /proc/driver/nvidia ------------------------------------------------ */
@@ -109,7 +122,7 @@ info_field (const char *text, const char *key)
       while (*v == ' ' || *v == '\t')
         v++;
       end = strchrnul (v, '\n');
-      while (end > v && isspace ((unsigned char) end[-1]))
+      while (end > v && isspace ((unsigned char)end[-1]))
         end--;
       return strndup (v, end - v);
     }
@@ -124,7 +137,7 @@ bus_key (const char *bus)
   char tail;
   if (sscanf (bus, "%x:%x:%x.%x%c", &dom, &b, &d, &f, &tail) != 4)
     return -1;
-  return ((long long) dom << 24) | (b << 16) | (d << 8) | f;
+  return ((long long)dom << 24) | (b << 16) | (d << 8) | f;
 }
 
 static int
@@ -151,8 +164,7 @@ read_gpus (const char *prefix, struct mk_gpu_host *h, mk_error **err)
     {
       if (de->d_name[0] == '.')
         continue;
-      _cleanup_free_ char *path
-          = xasprintf ("%s/%s/information", dir, de->d_name);
+      _cleanup_free_ char *path = xasprintf ("%s/%s/information", dir, de->d_name);
       _cleanup_free_ char *text = NULL;
       _cleanup_free_ char *minor = NULL;
       mk_error *e = NULL;
@@ -169,21 +181,24 @@ read_gpus (const char *prefix, struct mk_gpu_host *h, mk_error **err)
       minor = info_field (text, "Device Minor");
       if (minor == NULL || mk_parse_int64 (minor, &m) < 0 || m < 0 || m >= NV_MODESET_MINOR)
         {
-          mk_error_set (err, 0, A ": /proc/driver/nvidia/gpus/%s/information: no valid "
-                        "\"Device Minor:\" line", de->d_name);
+          mk_error_set (err, 0,
+                        A ": /proc/driver/nvidia/gpus/%s/information: no valid "
+                          "\"Device Minor:\" line",
+                        de->d_name);
           goto out;
         }
       h->gpus = xrealloc (h->gpus, (h->n_gpus + 1) * sizeof (*h->gpus));
       g = &h->gpus[h->n_gpus++];
-      g->minor = (unsigned) m;
+      g->minor = (unsigned)m;
       g->bus_id = xstrdup (de->d_name);
       g->uuid = info_field (text, "GPU UUID");
       g->model = info_field (text, "Model");
     }
   if (h->n_gpus == 0)
     {
-      mk_error_set (err, 0, A ": no NVIDIA GPU on this host "
-                    "(/proc/driver/nvidia/gpus is empty or missing)");
+      mk_error_set (err, 0,
+                    A ": no NVIDIA GPU on this host "
+                      "(/proc/driver/nvidia/gpus is empty or missing)");
       goto out;
     }
   qsort (h->gpus, h->n_gpus, sizeof (*h->gpus), cmp_gpu);
@@ -219,7 +234,7 @@ read_driver_version (const char *prefix, char **out, mk_error **err)
       size_t l;
       p += strspn (p, " \t");
       l = strcspn (p, " \t");
-      if (l && isdigit ((unsigned char) p[0]) && strspn (p, "0123456789.") == l
+      if (l && isdigit ((unsigned char)p[0]) && strspn (p, "0123456789.") == l
           && memchr (p, '.', l))
         {
           *out = strndup (p, l);
@@ -286,7 +301,8 @@ is_driver_lib (const char *name)
   for (size_t i = 0; i < MK_ARRAY_SIZE (driver_libs); i++)
     {
       size_t l = strlen (driver_libs[i]);
-      if (strncmp (name, driver_libs[i], l) == 0 && name[l] == '.' && isdigit ((unsigned char) name[l + 1]))
+      if (strncmp (name, driver_libs[i], l) == 0 && name[l] == '.'
+          && isdigit ((unsigned char)name[l + 1]))
         return true;
     }
   return false;
@@ -294,16 +310,15 @@ is_driver_lib (const char *name)
 
 /* The libraries of DIR: files named after the driver version, and links
    that resolve to one of those (the sonames, libcuda.so.1).  */
-static int
-scan_lib_dir (const char *prefix, const char *dir, const char *version, char ***out, size_t *n,
-              mk_error **err)
+static void
+scan_lib_dir (const char *prefix, const char *dir, const char *version, char ***out, size_t *n)
 {
   _cleanup_free_ char *pdir = at_prefix (prefix, dir);
   DIR *d = opendir (pdir);
   struct dirent *de;
 
   if (d == NULL)
-    return 0;
+    return;
   while ((de = readdir (d)))
     {
       _cleanup_free_ char *path = NULL;
@@ -327,23 +342,19 @@ scan_lib_dir (const char *prefix, const char *dir, const char *version, char ***
       strv_add (out, n, xasprintf ("%s/%s", dir, de->d_name));
     }
   closedir (d);
-  (void) err;
-  return 0;
 }
 
-static int
-find_libraries (const char *prefix, struct mk_gpu_host *h, mk_error **err)
+static void
+find_libraries (const char *prefix, struct mk_gpu_host *h)
 {
   _cleanup_strv_ char **seen = NULL;
   size_t n_seen = 0, n = 0;
 
   for (size_t i = 0; i < MK_ARRAY_SIZE (lib_dirs); i++)
-    if (!dir_seen (prefix, lib_dirs[i], &seen, &n_seen)
-        && scan_lib_dir (prefix, lib_dirs[i], h->driver_version, &h->libraries, &n, err) < 0)
-      return -1;
+    if (!dir_seen (prefix, lib_dirs[i], &seen, &n_seen))
+      scan_lib_dir (prefix, lib_dirs[i], h->driver_version, &h->libraries, &n);
   if (n)
     qsort (h->libraries, n, sizeof (char *), cmp_str);
-  return 0;
 }
 
 static void
@@ -423,8 +434,9 @@ control_device_number (const char *prefix, const char *path, int64_t *major, int
   for (size_t i = 0; i < MK_ARRAY_SIZE (control_devs); i++)
     if (strcmp (control_devs[i].path, path) == 0)
       {
-        *major = control_devs[i].major_name ? proc_devices_major (prefix, control_devs[i].major_name)
-                                            : NV_MAJOR;
+        *major = control_devs[i].major_name
+                     ? proc_devices_major (prefix, control_devs[i].major_name)
+                     : NV_MAJOR;
         *minor = control_devs[i].minor;
         if (*major < 0)
           return mk_error_set (err, 0, A ": %s: no \"%s\" in /proc/devices", path,
@@ -440,12 +452,12 @@ mk_gpu_discover (const char *prefix, struct mk_gpu_host *h, mk_error **err)
   memset (h, 0, sizeof (*h));
   if (prefix == NULL)
     prefix = "";
-  if (read_gpus (prefix, h, err) < 0 || read_driver_version (prefix, &h->driver_version, err) < 0
-      || find_libraries (prefix, h, err) < 0)
+  if (read_gpus (prefix, h, err) < 0 || read_driver_version (prefix, &h->driver_version, err) < 0)
     {
       mk_gpu_host_free (h);
       return -1;
     }
+  find_libraries (prefix, h);
   find_binaries (prefix, h);
   find_firmware (prefix, h);
   find_control_devices (prefix, h);
@@ -506,7 +518,7 @@ match_uuid (const struct mk_gpu_host *h, const char *item, size_t *out, mk_error
 static int
 cmp_size (const void *a, const void *b)
 {
-  size_t x = *(const size_t *) a, y = *(const size_t *) b;
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -521,8 +533,9 @@ mk_gpu_select (const struct mk_gpu_host *h, const char *value, size_t **idx, siz
   char *save = NULL;
 
   if (value == NULL || value[0] == '\0')
-    return mk_error_set (err, 0, A ": empty value (want `all`, or GPU indices and/or UUIDs "
-                         "separated by commas)");
+    return mk_error_set (err, 0,
+                         A ": empty value (want `all`, or GPU indices and/or UUIDs "
+                           "separated by commas)");
   if (strcmp (value, "all") == 0)
     {
       v = xmalloc0 ((h->n_gpus + 1) * sizeof (size_t));
@@ -549,22 +562,24 @@ mk_gpu_select (const struct mk_gpu_host *h, const char *value, size_t **idx, siz
         return mk_error_set (err, 0, A ": `%s`: an empty item in the list", value);
       if (strcmp (item, "all") == 0)
         return mk_error_set (err, 0, A ": `%s`: `all` cannot be combined with other GPUs", value);
-      if (isdigit ((unsigned char) item[0]) && strspn (item, "0123456789") == strlen (item))
+      if (isdigit ((unsigned char)item[0]) && strspn (item, "0123456789") == strlen (item))
         {
-          if (mk_parse_int64 (item, &i) < 0 || i < 0 || (unsigned long long) i >= h->n_gpus)
+          if (mk_parse_int64 (item, &i) < 0 || i < 0 || (unsigned long long)i >= h->n_gpus)
             return mk_error_set (err, 0, A ": no GPU with index %s (this host has %zu: 0 to %zu)",
                                  item, h->n_gpus, h->n_gpus - 1);
-          sel = (size_t) i;
+          sel = (size_t)i;
         }
-      else if (isalnum ((unsigned char) item[0]) && strspn (item, "0123456789abcdefABCDEF-GPUgpu")
-                                                        == strlen (item))
+      else if (isalnum ((unsigned char)item[0])
+               && strspn (item, "0123456789abcdefABCDEF-GPUgpu") == strlen (item))
         {
           if (match_uuid (h, item, &sel, err) < 0)
             return -1;
         }
       else
-        return mk_error_set (err, 0, A ": `%s` is neither a GPU index nor a UUID (want `all`, "
-                             "or indices and/or UUIDs separated by commas)", item);
+        return mk_error_set (err, 0,
+                             A ": `%s` is neither a GPU index nor a UUID (want `all`, "
+                               "or indices and/or UUIDs separated by commas)",
+                             item);
       if (given[sel])
         return mk_error_set (err, 0, A ": GPU %zu (%s) is listed twice", sel,
                              h->gpus[sel].uuid ? h->gpus[sel].uuid : h->gpus[sel].bus_id);
@@ -729,8 +744,9 @@ mk_gpu_apply (struct mk_spec *spec, const char *value, mk_error **err)
   if (prefix == NULL)
     prefix = "";
   if (value == NULL || value[0] == '\0')
-    return mk_error_set (err, 0, A ": empty value (want `all`, or GPU indices and/or UUIDs "
-                         "separated by commas)");
+    return mk_error_set (err, 0,
+                         A ": empty value (want `all`, or GPU indices and/or UUIDs "
+                           "separated by commas)");
   if (mk_gpu_discover (prefix, &h, err) < 0)
     return -1;
   if (mk_gpu_select (&h, value, &idx, &n, err) < 0)

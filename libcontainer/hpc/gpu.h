@@ -46,7 +46,7 @@ struct mk_gpu_host
 {
   struct mk_gpu *gpus; /* in PCI bus order */
   size_t n_gpus;
-  char *driver_version; /* "535.104.05" */
+  char *driver_version;   /* "535.104.05" */
   char **control_devices; /* NULL-terminated, as the rest */
   char **libraries;
   char **binaries;

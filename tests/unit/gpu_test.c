@@ -40,8 +40,8 @@ static int failures;
       const char *_g = (got), *_w = (want);                                                        \
       if (_g == NULL || strcmp (_g, _w) != 0)                                                      \
         {                                                                                          \
-          fprintf (stderr, "%s:%d: got `%s`, want `%s`\n", __FILE__, __LINE__,                    \
-                   _g ? _g : "(null)", _w);                                                        \
+          fprintf (stderr, "%s:%d: got `%s`, want `%s`\n", __FILE__, __LINE__, _g ? _g : "(null)", \
+                   _w);                                                                            \
           failures++;                                                                              \
         }                                                                                          \
     }                                                                                              \
@@ -127,14 +127,14 @@ make_tree (void)
   /* Libraries in /usr/lib64; /lib64 is the same directory (merged /usr).  */
   put ("libcuda", "/usr/lib64/libcuda.so." DRV_VERSION);
   link_ ("libcuda.so." DRV_VERSION, "/usr/lib64/libcuda.so.1");
-  link_ ("libcuda.so.1", "/usr/lib64/libcuda.so");            /* dev link: not listed */
-  put ("old", "/usr/lib64/libcuda.so.470.57.02");             /* another driver's */
+  link_ ("libcuda.so.1", "/usr/lib64/libcuda.so"); /* dev link: not listed */
+  put ("old", "/usr/lib64/libcuda.so.470.57.02");  /* another driver's */
   put ("ml", "/usr/lib64/libnvidia-ml.so." DRV_VERSION);
   link_ ("libnvidia-ml.so." DRV_VERSION, "/usr/lib64/libnvidia-ml.so.1");
   put ("ptx", "/usr/lib64/libnvidia-ptxjitcompiler.so." DRV_VERSION);
   link_ ("libnvidia-ptxjitcompiler.so." DRV_VERSION, "/usr/lib64/libnvidia-ptxjitcompiler.so.1");
   link_ ("libnvidia-cfg.so.999", "/usr/lib64/libnvidia-cfg.so.1"); /* dangling */
-  put ("foo", "/usr/lib64/libfoo.so.1");                      /* not the driver's */
+  put ("foo", "/usr/lib64/libfoo.so.1");                           /* not the driver's */
   put ("nvvm", "/usr/lib64/libnvidia-nvvm.so." DRV_VERSION);
   link_ ("libnvidia-nvvm.so." DRV_VERSION, "/usr/lib64/libnvidia-nvvm.so.4");
   link_ ("usr/lib64", "/lib64");
@@ -169,12 +169,15 @@ test_discover (void)
 {
   struct mk_gpu_host h;
   mk_error *err = NULL;
-  static const char *const libs[]
-      = { "/usr/lib64/libcuda.so.1",          "/usr/lib64/libcuda.so." DRV_VERSION,
-          "/usr/lib64/libnvidia-ml.so.1",     "/usr/lib64/libnvidia-ml.so." DRV_VERSION,
-          "/usr/lib64/libnvidia-nvvm.so.4",   "/usr/lib64/libnvidia-nvvm.so." DRV_VERSION,
-          "/usr/lib64/libnvidia-ptxjitcompiler.so.1",
-          "/usr/lib64/libnvidia-ptxjitcompiler.so." DRV_VERSION, NULL };
+  static const char *const libs[] = { "/usr/lib64/libcuda.so.1",
+                                      "/usr/lib64/libcuda.so." DRV_VERSION,
+                                      "/usr/lib64/libnvidia-ml.so.1",
+                                      "/usr/lib64/libnvidia-ml.so." DRV_VERSION,
+                                      "/usr/lib64/libnvidia-nvvm.so.4",
+                                      "/usr/lib64/libnvidia-nvvm.so." DRV_VERSION,
+                                      "/usr/lib64/libnvidia-ptxjitcompiler.so.1",
+                                      "/usr/lib64/libnvidia-ptxjitcompiler.so." DRV_VERSION,
+                                      NULL };
   static const char *const bins[] = { "/usr/bin/nvidia-smi", "/usr/bin/nvidia-debugdump", NULL };
   static const char *const fw[] = { "/lib/firmware/nvidia/" DRV_VERSION "/gsp_ga10x.bin",
                                     "/lib/firmware/nvidia/" DRV_VERSION "/gsp_tu10x.bin", NULL };
@@ -255,39 +258,46 @@ test_select (void)
   mk_error *err = NULL;
   if (mk_gpu_discover (root, &h, &err) < 0)
     exit (1);
-  select_ok (&h, "all", 3, (size_t) 0, (size_t) 1, (size_t) 2);
-  select_ok (&h, "1", 1, (size_t) 1);
-  select_ok (&h, "2,0", 2, (size_t) 0, (size_t) 2);
-  select_ok (&h, " 2 , 1 ", 2, (size_t) 1, (size_t) 2);
-  select_ok (&h, UUID_C, 1, (size_t) 2);
-  select_ok (&h, "gpu-5F1C", 1, (size_t) 0);         /* unique prefix, any case */
-  select_ok (&h, "9b2d", 1, (size_t) 1);             /* without GPU- */
-  select_ok (&h, "0," UUID_C, 2, (size_t) 0, (size_t) 2);
+  select_ok (&h, "all", 3, (size_t)0, (size_t)1, (size_t)2);
+  select_ok (&h, "1", 1, (size_t)1);
+  select_ok (&h, "2,0", 2, (size_t)0, (size_t)2);
+  select_ok (&h, " 2 , 1 ", 2, (size_t)1, (size_t)2);
+  select_ok (&h, UUID_C, 1, (size_t)2);
+  select_ok (&h, "gpu-5F1C", 1, (size_t)0); /* unique prefix, any case */
+  select_ok (&h, "9b2d", 1, (size_t)1);     /* without GPU- */
+  select_ok (&h, "0," UUID_C, 2, (size_t)0, (size_t)2);
   select_fails (&h, "3", "org.mkrun.hpc.gpus: no GPU with index 3 (this host has 3: 0 to 2)");
   select_fails (&h, "0,1,0", "org.mkrun.hpc.gpus: GPU 0 (" UUID_A ") is listed twice");
   select_fails (&h, "1,GPU-9b2d", "org.mkrun.hpc.gpus: GPU 1 (" UUID_B ") is listed twice");
-  select_fails (&h, "GPU-9b2", "org.mkrun.hpc.gpus: `GPU-9b2` is the start of more than one "
-                               "GPU's UUID");
+  select_fails (&h, "GPU-9b2",
+                "org.mkrun.hpc.gpus: `GPU-9b2` is the start of more than one "
+                "GPU's UUID");
   select_fails (&h, "GPU-0000", "org.mkrun.hpc.gpus: no GPU with UUID `GPU-0000` on this host");
-  select_fails (&h, "first", "org.mkrun.hpc.gpus: `first` is neither a GPU index nor a UUID "
-                             "(want `all`, or indices and/or UUIDs separated by commas)");
-  select_fails (&h, "-1", "org.mkrun.hpc.gpus: `-1` is neither a GPU index nor a UUID "
-                          "(want `all`, or indices and/or UUIDs separated by commas)");
-  select_fails (&h, "", "org.mkrun.hpc.gpus: empty value (want `all`, or GPU indices and/or "
-                        "UUIDs separated by commas)");
+  select_fails (&h, "first",
+                "org.mkrun.hpc.gpus: `first` is neither a GPU index nor a UUID "
+                "(want `all`, or indices and/or UUIDs separated by commas)");
+  select_fails (&h, "-1",
+                "org.mkrun.hpc.gpus: `-1` is neither a GPU index nor a UUID "
+                "(want `all`, or indices and/or UUIDs separated by commas)");
+  select_fails (&h, "",
+                "org.mkrun.hpc.gpus: empty value (want `all`, or GPU indices and/or "
+                "UUIDs separated by commas)");
   select_fails (&h, "0,,1", "org.mkrun.hpc.gpus: `0,,1`: an empty item in the list");
   select_fails (&h, "1,", "org.mkrun.hpc.gpus: `1,`: an empty item in the list");
-  select_fails (&h, "all,1", "org.mkrun.hpc.gpus: `all,1`: `all` cannot be combined with other "
-                             "GPUs");
-  select_fails (&h, "99999999999999999999", "org.mkrun.hpc.gpus: no GPU with index "
-                                            "99999999999999999999 (this host has 3: 0 to 2)");
+  select_fails (&h, "all,1",
+                "org.mkrun.hpc.gpus: `all,1`: `all` cannot be combined with other "
+                "GPUs");
+  select_fails (&h, "99999999999999999999",
+                "org.mkrun.hpc.gpus: no GPU with index "
+                "99999999999999999999 (this host has 3: 0 to 2)");
   mk_gpu_host_free (&h);
 }
 
 static const char config[]
     = "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
       " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
-      "   \"env\": [\"PATH=/bin\", \"NVIDIA_VISIBLE_DEVICES=all\", \"CUDA_DEVICE_ORDER=FASTEST_FIRST\"]},"
+      "   \"env\": [\"PATH=/bin\", \"NVIDIA_VISIBLE_DEVICES=all\", "
+      "\"CUDA_DEVICE_ORDER=FASTEST_FIRST\"]},"
       " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}],"
       " \"linux\": {\"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},"
       "   \"maskedPaths\": [\"/proc/kcore\"]}}";
@@ -445,7 +455,8 @@ test_errors (void)
     char saved[64];
     strcpy (saved, root);
     snprintf (root, sizeof (root), "%s", empty);
-    put ("Model: \t\t X\nDevice Minor: \t 0\n", "/proc/driver/nvidia/gpus/0000:01:00.0/information");
+    put ("Model: \t\t X\nDevice Minor: \t 0\n",
+         "/proc/driver/nvidia/gpus/0000:01:00.0/information");
     discover_fails (empty, "org.mkrun.hpc.gpus: read the driver version "
                            "(/proc/driver/nvidia/version): No such file or directory");
     put ("NVRM version: garbage\n", "/proc/driver/nvidia/version");
