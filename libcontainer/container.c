@@ -14,6 +14,7 @@
 #include "hpc/profile.h"
 #include "devices.h"
 #include "foreground.h"
+#include "hpc/gpu.h"
 #include "hooks.h"
 #include "init.h"
 #include "namespaces.h"
@@ -216,6 +217,14 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
     }
 }
 
+/* org.mkrun.hpc.gpus: amend the parsed spec before anything is created.  */
+static int
+apply_hpc_gpus (struct mk_spec *spec, mk_error **err)
+{
+  const char *v = mk_spec_annotation (spec, MK_GPU_ANNOTATION);
+  return v ? mk_gpu_apply (spec, v, err) : 0;
+}
+
 /* The common part of create and run: on success the init is ready and
    waits (on exec.fifo for create, on the sync socket for run).  */
 static int
@@ -239,6 +248,8 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       return -1;
   }
   if (mk_spec_parse (c->config_json, c->bundle, &c->spec, err) < 0)
+    return -1;
+  if (apply_hpc_gpus (c->spec, err) < 0)
     return -1;
   if (preflight (c, run_mode, err) < 0)
     return -1;

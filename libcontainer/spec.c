@@ -262,8 +262,8 @@ parse_idmaps (yajl_val node, const char *where, struct mk_idmap **out, size_t *n
   return 0;
 }
 
-static int
-parse_mount_options (struct mk_mount *m, const char *where, mk_error **err)
+int
+mk_mount_parse_options (struct mk_mount *m, const char *where, mk_error **err)
 {
   size_t datalen = 0;
   for (char **o = m->options; o && *o; o++)
@@ -358,7 +358,7 @@ mk_spec_add_mount (struct mk_spec *spec, const char *destination, const char *ty
   m->options = xmalloc0 ((n + 1) * sizeof (char *));
   for (size_t i = 0; i < n; i++)
     m->options[i] = xstrdup (options[i]);
-  if (parse_mount_options (m, destination, err) < 0)
+  if (mk_mount_parse_options (m, destination, err) < 0)
     return -1;
   m->bind = m->bind || strcmp (type, "bind") == 0;
   return 0;
@@ -400,7 +400,7 @@ parse_mounts (yajl_val node, struct mk_spec *spec, mk_error **err)
       snprintf (w, sizeof (w), "%s.options", where);
       if ((v = mk_json_get (mn, "options")) && mk_json_strv (v, w, &m->options, err) < 0)
         return -1;
-      if (parse_mount_options (m, w, err) < 0)
+      if (mk_mount_parse_options (m, w, err) < 0)
         return -1;
       snprintf (w, sizeof (w), "%s.uidMappings", where);
       if (parse_idmaps (mk_json_get (mn, "uidMappings"), w, &m->uid_mappings,

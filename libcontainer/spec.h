@@ -207,6 +207,9 @@ int mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, m
 int mk_spec_parse_process (yajl_val node, const char *where, struct mk_process **out,
                            mk_error **err);
 void mk_process_free (struct mk_process *p);
+/* Sets M's flags, clear, propagation, attr_* and data from M->options (as
+   for a mounts[] entry of config.json); for code that adds mounts to a spec.  */
+int mk_mount_parse_options (struct mk_mount *m, const char *where, mk_error **err);
 void mk_spec_free (struct mk_spec *spec);
 
 /* Appends a mount, its OPTIONS parsed as config.json's are (for the

@@ -171,12 +171,7 @@ mk_hpc_parse (const struct mk_spec *spec, struct mk_hpc **out, mk_error **err)
       else if (strcmp (name, "rt") == 0)
         r = parse_rt (h, v, err);
       else if (strcmp (name, "gpus") == 0)
-        {
-          if (*v == 0)
-            r = mk_error_set (err, 0, "annotations: %s: empty (all, or GPU indices or UUIDs)",
-                              key);
-          h->gpus = xstrdup (v);
-        }
+        h->gpus = xstrdup (v); /* checked against the host's GPUs (hpc/gpu.c) */
       else if (strcmp (name, "irq") == 0)
         {
           if (strcmp (v, "steer") == 0)
