@@ -14,7 +14,7 @@
 #                 them with --vm-only
 #
 # Environment: MKRUN (runtime, default <repo>/mkrun), VM_TESTS (files for the
-# VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats), BATS_TEST_TIMEOUT
+# VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats), BATS_TEST_TIMEOUT
 # (per test, default 120 on the host), TEST_LOG_DIR (TAP logs, default tests/logs).
 #
 # Prints the TAP streams, the names of the failed tests, and, as its very last
@@ -120,7 +120,7 @@ if [ "$DO_HOST" = 1 ]; then
 fi
 
 if [ "$DO_VM" = 1 ]; then
-	read -r -a VM_LIST <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats}"
+	read -r -a VM_LIST <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats}"
 	if [ ${#FILES[@]} -gt 0 ] && [ "$DO_HOST" = 1 ]; then
 		sel=()
 		for f in "${FILES[@]}"; do
