@@ -184,6 +184,63 @@ filesystem:
 	grep -qE '^CapEff:\s+0+$' <<<"$output"
 }
 
+@test "app: application.user and workdir; logging.level filters mkrun's own lines" {
+	yaml uw 'application:
+  name: t_uw
+  executable: /bin/sh
+  args: ["-c", "id -un; pwd"]
+  user: nobody
+  workdir: /usr/share
+logging:
+  level: none
+  file: ./uw.log'
+	run app --config uw.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = nobody ]
+	[ "${lines[1]}" = /usr/share ]
+	# none: the program's lines only.
+	cat "$D/uw.log"
+	[ "$(grep -c ' stdout ' "$D/uw.log")" -eq 2 ]
+	if grep -q ' mkrun ' "$D/uw.log"; then return 1; fi
+	# error: no lifecycle lines for a clean run; info: start and exit.
+	sed -i 's/level: none/level: error/' uw.yaml
+	: >"$D/uw.log"
+	run app --config uw.yaml
+	if grep -q ' mkrun ' "$D/uw.log"; then return 1; fi
+	sed -i 's/level: error/level: info/' uw.yaml
+	run app --config uw.yaml
+	grep -q ' mkrun info: started t_uw' "$D/uw.log"
+	grep -q ' mkrun info: t_uw exited with code 0' "$D/uw.log"
+	# A user that does not exist: one error at its place.
+	sed -i 's/user: nobody/user: no-such-user-x/' uw.yaml
+	run app --config uw.yaml
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"uw.yaml:5:9: application.user: no user \`no-such-user-x\` on this host"* ]]
+	nothing_left
+}
+
+@test "app: restart always restarts a program that exits 0, until stopped" {
+	yaml ra 'application:
+  name: t_ra
+  executable: /bin/sh
+  args: ["-c", "echo run; sleep 0.2"]
+  restart: always'
+	run app app start --config ra.yaml
+	[ "$status" -eq 0 ]
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c 'stdout run' "$ROOT/.apps/t_ra/output.log")" -ge 3 ] && break
+		sleep 0.2
+	done
+	cat "$ROOT/.apps/t_ra/output.log"
+	[ "$(grep -c 'stdout run' "$ROOT/.apps/t_ra/output.log")" -ge 3 ]
+	[ "$(app status t_ra --json | jq .restarts)" -ge 2 ]
+	run app stop t_ra
+	[ "$status" -eq 0 ]
+	[ "$(app status t_ra --json | jq -r .status)" = stopped ]
+}
+
 @test "app: the environment is exactly the YAML's plus PATH, HOME, TERM" {
 	yaml env 'application:
   name: t_env
