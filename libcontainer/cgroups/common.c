@@ -512,11 +512,15 @@ open_dir (struct mk_cg_dir *d, mk_error **err)
   return 0;
 }
 
-/* mkdir -p below BASE_DIR for the components of REL; counts what it made.  */
+/* mkdir -p below BASE_DIR for the components of REL; counts what it made.
+   An intermediate directory found existing may be removed by the delete
+   of its last other container before our mkdir below it (ENOENT): then
+   the walk starts again.  */
 static int
 make_dir (struct mk_cg_dir *d, size_t base_len, mk_error **err)
 {
   _cleanup_free_ char *p = xstrdup (d->dir);
+  int tries = 0;
   for (char *s = p + base_len + 1;; s++)
     {
       if (*s == '/' || *s == '\0')
@@ -525,6 +529,12 @@ make_dir (struct mk_cg_dir *d, size_t base_len, mk_error **err)
           *s = '\0';
           if (mkdir (p, 0755) == 0)
             d->n_created++;
+          else if (errno == ENOENT && d->n_created == 0 && ++tries < 5)
+            {
+              *s = c;
+              s = p + base_len; /* s++ brings it to the first component */
+              continue;
+            }
           else if (errno != EEXIST)
             return mk_error_set (err, errno, "create cgroup `%s`", p);
           else if (d->n_created > 0)
