@@ -46,9 +46,6 @@ mk_features_json (void)
       = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
           "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *out;
   int last = cap_max_bits ();
 
   yajl_gen_config (g, yajl_gen_beautify, 1);
@@ -128,9 +125,5 @@ mk_features_json (void)
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return mk_json_gen_finish (g, false);
 }

@@ -102,9 +102,6 @@ static char *
 record_to_json (const struct mk_app_record *r, bool derived, bool pretty)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *out;
   bool alive = !derived || mk_app_record_alive (r);
   const char *status = r->status;
   bool running;
@@ -144,11 +141,7 @@ record_to_json (const struct mk_app_record *r, bool derived, bool pretty)
     }
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = xmalloc0 (len + 1);
-  memcpy (out, buf, len);
-  yajl_gen_free (g);
-  return out;
+  return mk_json_gen_finish (g, false);
 }
 
 char *

@@ -8,6 +8,7 @@
 
 #include "../utils.h"
 #include "internal.h"
+#include "../spec.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -314,8 +315,6 @@ int
 mk_cgroup_stats_json (const struct mk_cgroup *cg, char **json, mk_error **err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
 
   (void)err;
   yajl_gen_map_open (g);
@@ -325,9 +324,6 @@ mk_cgroup_stats_json (const struct mk_cgroup *cg, char **json, mk_error **err)
   gen_blkio (g, cg);
   gen_hugetlb (g, cg);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  *json = xmalloc0 (len + 1);
-  memcpy (*json, buf, len);
-  yajl_gen_free (g);
+  *json = mk_json_gen_finish (g, false);
   return 0;
 }
