@@ -433,6 +433,24 @@ registry_free (struct holding *v, size_t n)
   free (v);
 }
 
+/* No record at all (or no registry): nobody holds anything.  */
+static bool
+registry_empty (void)
+{
+  DIR *d = opendir (registry_dir ());
+  struct dirent *de;
+  bool empty = true;
+  if (d == NULL)
+    return true;
+  while (empty && (de = readdir (d)))
+    {
+      size_t l = strlen (de->d_name);
+      empty = !(l > 5 && strcmp (de->d_name + l - 5, ".json") == 0);
+    }
+  closedir (d);
+  return empty;
+}
+
 static int
 record_write (const struct holding *h, mk_error **err)
 {
@@ -690,13 +708,9 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
                              "always (%s), and a process can only ask for less",
                              mode ? strtok (mode, "\n") : "no THP");
     }
-  /* Nothing held and nothing asked: no lock, no file (the common case).  */
-  if (p == NULL || (!p->n_cores && !p->core_list))
-    {
-      _cleanup_free_ char *lockf = xasprintf ("%s/lock", registry_dir ());
-      if (access (lockf, F_OK) < 0)
-        return 0;
-    }
+  /* Nothing held and nothing asked: no lock (the common case).  */
+  if ((p == NULL || (!p->n_cores && !p->core_list)) && registry_empty ())
+    return 0;
   lock = registry_lock (err);
   if (lock < 0)
     return -1;
