@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t done;
@@ -75,8 +76,19 @@ static void
 serve (int fd)
 {
   char req[2048], method[16], path[1024], body[1200];
-  ssize_t len = read (fd, req, sizeof (req) - 1);
-  if (len <= 0)
+  size_t len = 0;
+  /* The request head: until its blank line (or a full buffer, or EOF).  */
+  while (len < sizeof (req) - 1)
+    {
+      ssize_t n = read (fd, req + len, sizeof (req) - 1 - len);
+      if (n <= 0)
+        break;
+      len += (size_t)n;
+      req[len] = 0;
+      if (strstr (req, "\r\n\r\n") || strstr (req, "\n\n"))
+        break;
+    }
+  if (len == 0)
     return;
   req[len] = 0;
   if (sscanf (req, "%15s %1023s", method, path) != 2)
@@ -144,6 +156,16 @@ main (int argc, char **argv)
           return 1;
         }
       serve (fd);
+      /* A lingering close: closing with request bytes still unread would
+         send the client a reset that can overtake the answer.  */
+      shutdown (fd, SHUT_WR);
+      {
+        struct timeval tv = { .tv_sec = 1 };
+        char buf[512];
+        setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof (tv));
+        while (read (fd, buf, sizeof (buf)) > 0)
+          ;
+      }
       close (fd);
     }
   printf ("stopping\n");
