@@ -225,6 +225,24 @@ apply_hpc_gpus (struct mk_spec *spec, mk_error **err)
   return v ? mk_gpu_apply (spec, v, err) : 0;
 }
 
+/* The GPU variables apply_hpc_gpus set, for exec (MK_STATE_ENV_FILE).  */
+static int
+save_env_additions (struct creation *c, mk_error **err)
+{
+  _cleanup_free_ char *text = xstrdup ("");
+  if (mk_spec_annotation (c->spec, MK_GPU_ANNOTATION) == NULL || c->spec->process == NULL)
+    return 0;
+  for (char **e = c->spec->process->env; e && *e; e++)
+    for (const char *const *k = mk_gpu_env_keys; *k; k++)
+      if (strncmp (*e, *k, strlen (*k)) == 0 && (*e)[strlen (*k)] == '=')
+        {
+          char *t = xasprintf ("%s%s\n", text, *e);
+          free (text);
+          text = t;
+        }
+  return mk_create_file_at (c->dirfd, MK_STATE_ENV_FILE, text, 0600, err);
+}
+
 /* The common part of create and run: on success the init is ready and
    waits (on exec.fifo for create, on the sync socket for run).  */
 static int
@@ -272,6 +290,8 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       c->cg = NULL;
       return -1;
     }
+  if (c->spec->hpc && mk_hpc_partition (o->root, o->id, c->cg, err) < 0)
+    return -1;
   if (c->spec->net_allow
       && mk_netfilter_attach (mk_cgroup_clone_fd (c->cg), c->spec->net_allow,
                               c->spec->n_net_allow, err) < 0)
@@ -369,7 +389,8 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   c->state.pid = c->pid;
   c->state.start_time = mk_proc_start_time (c->pid);
   c->state.created = now_rfc3339 ();
-  if (mk_state_write (c->dirfd, &c->state, err) < 0)
+  if (mk_state_write (c->dirfd, &c->state, err) < 0
+      || mk_hpc_recheck (o->root, o->id, c->spec, c->cg, err) < 0)
     goto fail_notify;
   /* exec and poststart/poststop hooks need the spec as it was at create,
      whatever happens to the bundle later: keep a copy.  */
@@ -382,7 +403,8 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
         goto fail_notify;
       }
   }
-  if (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0)
+  if (save_env_additions (c, err) < 0
+      || (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0))
     goto fail_notify;
   if (notify_fd >= 0)
     {
@@ -890,7 +912,8 @@ mk_container_update (const char *root, const char *id, const char *resources_jso
       mk_error_set (err, 0, "container `%s` has no cgroup", id);
       goto out;
     }
-  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_update (cg, r, err) < 0)
+  if (mk_hpc_check_cpus (root, id, r->cpu_cpus, err) < 0 || mk_cgroup_load (st->cgroup_path, &cg, err) < 0
+      || mk_cgroup_update (cg, r, err) < 0)
     goto out;
   ret = 0;
 out:

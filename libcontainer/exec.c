@@ -50,6 +50,7 @@ struct exec_process
   struct mk_process proc;   /* shallow copy of the container's, with overrides */
   struct mk_process *owned; /* from --process */
   char **env;               /* allocated env (the strings belong to spec or opts) */
+  char **saved_env;         /* the create's additions (MK_STATE_ENV_FILE), owned */
   int *caps[MK_CAP_COUNT];  /* allocated cap arrays */
   gid_t *gids;              /* allocated additional gids */
 };
@@ -59,6 +60,7 @@ exec_process_free (struct exec_process *x)
 {
   mk_process_free (x->owned);
   free (x->env);
+  mk_strv_free (x->saved_env);
   for (int i = 0; i < MK_CAP_COUNT; i++)
     free (x->caps[i]);
   free (x->gids);
@@ -179,8 +181,15 @@ build_process (const struct mk_spec *spec, const struct mk_exec_opts *o, struct 
   x->proc.terminal = o->tty > 0;
   if (o->cwd)
     x->proc.cwd = (char *)o->cwd;
+  /* What create added to the environment (the GPUs'), then --env.  */
+  if (x->saved_env && x->saved_env[0])
+    x->proc.env = x->env = merge_env (spec->process->env, x->saved_env);
   if (o->env && o->env[0])
-    x->proc.env = x->env = merge_env (spec->process->env, o->env);
+    {
+      char **prev = x->env;
+      x->proc.env = x->env = merge_env (prev ? prev : spec->process->env, o->env);
+      free (prev);
+    }
   if (o->user)
     {
       _cleanup_free_ char *u = xstrdup (o->user);
@@ -404,6 +413,18 @@ prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
       if (mk_spec_load (r->st->bundle, &r->spec, err) < 0)
         return mk_error_prefix (err, "the container's config");
     }
+  {
+    _cleanup_free_ char *text = NULL;
+    size_t len, n = 0;
+    if (mk_read_file_at (r->dirfd, MK_STATE_ENV_FILE, &text, &len, NULL) == 0)
+      for (char *save = NULL, *l = strtok_r (text, "\n", &save); l;
+           l = strtok_r (NULL, "\n", &save))
+        {
+          r->x.saved_env = xrealloc (r->x.saved_env, (n + 2) * sizeof (char *));
+          r->x.saved_env[n++] = xstrdup (l);
+          r->x.saved_env[n] = NULL;
+        }
+  }
   if (build_process (r->spec, o, &r->x, err) < 0)
     return -1;
   if (r->x.proc.terminal && o->console_socket == NULL && o->detach)

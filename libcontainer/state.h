@@ -1,4 +1,4 @@
-/* state.h: a container's state directory: ROOT/ID/{state.json,config.json,exec.fifo}.
+/* state.h: a container's state directory: ROOT/ID/{state.json,config.json,exec.fifo,env}.
  * state.json is written once at create (atomically, by rename) and read by
  * every other command under the directory's flock.  */
 #ifndef MK_STATE_H
@@ -9,6 +9,10 @@
 
 #include "error.h"
 #include "spec.h"
+
+/* KEY=VALUE lines that create added to the process's environment (the
+   GPUs'): exec's processes get them too, as they get the config's.  */
+#define MK_STATE_ENV_FILE "env"
 
 enum mk_status
 {

@@ -15,7 +15,9 @@
 #
 # Environment: MKRUN (runtime, default <repo>/mkrun), VM_TESTS (files for the
 # VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats), BATS_TEST_TIMEOUT
-# (per test, default 120 on the host), TEST_LOG_DIR (TAP logs, default tests/logs).
+# (per test, default 120 on the host), TEST_LOG_DIR (TAP logs, default tests/logs),
+# VM_NUMA_TESTS (files for the second VM: the backports kernel, 4 cpus in 2
+# NUMA nodes; default tests/bats/hpc.bats).
 #
 # Prints the TAP streams, the names of the failed tests, and, as its very last
 # line, "N passed, N failed, N skipped".  Exits 1 if any test failed.
@@ -119,32 +121,44 @@ if [ "$DO_HOST" = 1 ]; then
 	count_tap host "$TAP"
 fi
 
-if [ "$DO_VM" = 1 ]; then
-	read -r -a VM_LIST <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats}"
+# vm_suite NAME TAG DEFAULT_FILES [VAR=VALUE...]: the files of DEFAULT_FILES
+# that the command line selects, in a VM (tests/vm/run.sh) with VAR=VALUE.
+vm_suite() {
+	local name=$1 tag=$2 list sel=() f v start
+	read -r -a list <<<"$3"
+	shift 3
 	if [ ${#FILES[@]} -gt 0 ] && [ "$DO_HOST" = 1 ]; then
-		sel=()
 		for f in "${FILES[@]}"; do
-			for v in "${VM_LIST[@]}"; do
+			for v in "${list[@]}"; do
 				[ "$f" = "${v#./}" ] && sel+=("$f")
 			done
 		done
-		VM_LIST=("${sel[@]}")
+		list=("${sel[@]}")
 	elif [ ${#FILES[@]} -gt 0 ]; then
-		VM_LIST=("${FILES[@]}")
+		list=("${FILES[@]}")
 	fi
-	TAP=$LOGDIR/vm.tap
+	TAP=$LOGDIR/$name.tap
 	: >"$TAP"
-	if [ ${#VM_LIST[@]} -gt 0 ]; then
-		echo "=== cgroup v2 VM suite: ${VM_LIST[*]}"
-		VM_LOG=$LOGDIR/vm.log
-		start=$SECONDS
-		"$HERE/vm/run.sh" "${FILTER[@]}" "${VM_LIST[@]}" 2>"$VM_LOG" | tee "$TAP"
-		sed 's/^/# /' "$VM_LOG"
-		echo "# VM suite took $((SECONDS - start)) s (console: ${VM_WORK:-$HERE/vm/work}/console.log)"
-		count_tap cgroupv2-vm "$TAP"
-	else
-		echo "=== cgroup v2 VM suite: nothing selected"
+	if [ ${#list[@]} -eq 0 ]; then
+		echo "=== $name suite: nothing selected"
+		return
 	fi
+	echo "=== $name suite ($*): ${list[*]}"
+	start=$SECONDS
+	env "$@" "$HERE/vm/run.sh" "${FILTER[@]}" "${list[@]}" 2>"$LOGDIR/$name.log" | tee "$TAP"
+	sed 's/^/# /' "$LOGDIR/$name.log"
+	echo "# $name suite took $((SECONDS - start)) s (console: ${VM_WORK:-$HERE/vm/work}/console.log)"
+	count_tap "$tag" "$TAP"
+}
+
+if [ "$DO_VM" = 1 ]; then
+	vm_suite vm cgroupv2-vm "${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats}"
+	# The HPC profile again on the release's newer (backports) kernel, which
+	# has remote cpuset partitions (Linux 6.7+), with 4 cpus in 2 NUMA nodes.
+	# Single-threaded TCG: with one host thread per vCPU, 6.12's live code
+	# patching (static keys) crashed the guest now and then.
+	vm_suite vm-numa cgroupv2-vm-numa "${VM_NUMA_TESTS:-tests/bats/hpc.bats}" \
+		VM_KERNEL=backports VM_SMP=4 VM_NUMA=2 VM_ACCEL=tcg,thread=single
 fi
 
 if [ "$DO_ENGINES" = 1 ]; then

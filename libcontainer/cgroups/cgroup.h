@@ -104,4 +104,8 @@ void mk_cgroup_free (struct mk_cgroup *cg);
    cgroup.freeze), malloc'ed; NULL when there is no freezer.  */
 char *mk_cgroup_freezer_file (const struct mk_cgroup *cg);
 
+/* The host directory of CG in the v2 hierarchy when that hierarchy holds
+   cpuset, and *MOUNTPOINT its mount; NULL where cpuset is v1.  */
+const char *mk_cgroup_v2_cpuset_dir (const struct mk_cgroup *cg, const char **mountpoint);
+
 #endif

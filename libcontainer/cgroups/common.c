@@ -244,6 +244,21 @@ mk_cg_v2_dir (const struct mk_cgroup *cg)
   return NULL;
 }
 
+const char *
+mk_cgroup_v2_cpuset_dir (const struct mk_cgroup *cg, const char **mountpoint)
+{
+  const struct mk_cg_dir *d = mk_cg_v2_dir (cg);
+  if (d == NULL || d->hier->controllers == NULL)
+    return NULL;
+  for (char **c = d->hier->controllers; *c; c++)
+    if (strcmp (*c, "cpuset") == 0)
+      {
+        *mountpoint = d->hier->mountpoint;
+        return d->dir;
+      }
+  return NULL;
+}
+
 int
 mk_cg_write (const struct mk_cg_dir *d, const char *file, const char *value, const char *where,
              mk_error **err)

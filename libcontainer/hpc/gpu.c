@@ -679,6 +679,9 @@ set_env (struct mk_process *p, const char *key, const char *value, bool keep)
   strv_add (&p->env, &n, xasprintf ("%s=%s", key, value));
 }
 
+const char *const mk_gpu_env_keys[]
+    = { "NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", NULL };
+
 static void
 set_visible_env (struct mk_spec *spec, const struct mk_gpu_host *h, const size_t *idx, size_t n)
 {

@@ -69,4 +69,7 @@ int mk_gpu_select (const struct mk_gpu_host *h, const char *value, size_t **idx,
    the annotation's VALUE (devices, device rules, mounts, env, masked paths).  */
 int mk_gpu_apply (struct mk_spec *spec, const char *value, mk_error **err);
 
+/* The environment variables mk_gpu_apply sets, NULL-terminated.  */
+extern const char *const mk_gpu_env_keys[];
+
 #endif

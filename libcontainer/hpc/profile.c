@@ -8,6 +8,7 @@
 #include "state.h"
 #include "hpc/cores.h"
 #include "hpc/irq.h"
+#include "hpc/partition.h"
 #include "hpc/pages.h"
 #include "spec.h"
 #include "utils.h"
@@ -241,6 +242,10 @@ struct holding
   } pages[2 * MK_HPC_MAX_NODES];
   size_t n_pages;
   char *irq; /* irq=steer: the affinities it changed, "IRQ=LIST;..." (irq.h) */
+  /* cgroup v2: the container's cpuset dir, the partition made of it
+     ("isolated", "root") or why none, the ancestors' exclusive cpus
+     added for it (partition.h).  */
+  char *cgroup, *partition, *partition_note, *exclusive;
 };
 
 static char *
@@ -286,6 +291,10 @@ holding_free (struct holding *h)
   free (h->root);
   free (h->id);
   free (h->irq);
+  free (h->cgroup);
+  free (h->partition);
+  free (h->partition_note);
+  free (h->exclusive);
 }
 
 static void
@@ -316,11 +325,19 @@ gen_holding (yajl_gen g, const struct holding *h)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  if (h->irq)
-    {
-      S ("irq");
-      S (h->irq);
-    }
+  {
+    const char *opt[][2] = { { "irq", h->irq },
+                             { "cgroup", h->cgroup },
+                             { "partition", h->partition },
+                             { "partition_note", h->partition_note },
+                             { "exclusive", h->exclusive } };
+    for (size_t i = 0; i < sizeof (opt) / sizeof (*opt); i++)
+      if (opt[i][1])
+        {
+          S (opt[i][0]);
+          S (opt[i][1]);
+        }
+  }
   yajl_gen_map_close (g);
 #undef S
 }
@@ -351,8 +368,22 @@ holding_read (const char *path, struct holding *h)
   v = mk_json_get (t, "cores");
   if (!YAJL_IS_STRING (v) || mk_cpulist_parse (YAJL_GET_STRING (v), &h->cores) < 0)
     CPU_ZERO (&h->cores);
-  v = mk_json_get (t, "irq");
-  h->irq = YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+  {
+    struct
+    {
+      const char *key;
+      char **field;
+    } opt[] = { { "irq", &h->irq },
+                { "cgroup", &h->cgroup },
+                { "partition", &h->partition },
+                { "partition_note", &h->partition_note },
+                { "exclusive", &h->exclusive } };
+    for (size_t i = 0; i < sizeof (opt) / sizeof (*opt); i++)
+      {
+        v = mk_json_get (t, opt[i].key);
+        *opt[i].field = YAJL_IS_STRING (v) ? xstrdup (YAJL_GET_STRING (v)) : NULL;
+      }
+  }
   v = mk_json_get (t, "hugepages");
   for (size_t i = 0; v && YAJL_IS_ARRAY (v) && i < v->u.array.len && i < 2 * MK_HPC_MAX_NODES;
        i++)
@@ -376,14 +407,21 @@ holding_read (const char *path, struct holding *h)
   return 0;
 }
 
-/* Is the container of a record still there (its state dir)?  A record
-   whose container went without delete (a reboot clears /run; a crash)
-   holds nothing.  */
+/* Is the container of a record still there?  Its state.json says so; so
+   does a state dir without one whose flock is held: a create (which holds
+   it from before mk_hpc_acquire until the state is written) or a delete
+   going on.  A record whose container went without delete (a reboot
+   clears /run; a crash) holds nothing.  */
 static bool
 holding_live (const struct holding *h)
 {
-  _cleanup_free_ char *state = xasprintf ("%s/%s/state.json", h->root, h->id);
-  return access (state, F_OK) == 0;
+  _cleanup_free_ char *dir = xasprintf ("%s/%s", h->root, h->id);
+  _cleanup_free_ char *state = xasprintf ("%s/state.json", dir);
+  _cleanup_close_ int fd = -1;
+  if (access (state, F_OK) == 0)
+    return true;
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return fd >= 0 && flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 }
 
 /* Every record, live ones only (stale ones are given back and removed).  */
@@ -415,6 +453,8 @@ registry_read (struct holding **out, size_t *n)
                                 NULL);
           if (h.irq)
             mk_irq_restore (procfs (), h.irq, &none);
+          if (h.partition)
+            mk_partition_undo (h.cgroup, h.exclusive);
           unlink (path);
           holding_free (&h);
           continue;
@@ -778,24 +818,32 @@ out:
   return ret;
 }
 
+/* The registry lock, taken only if ROOT/ID has a record (*PATH): -2 when
+   it has none, -1 on error.  */
+static int
+lock_record (const char *root, const char *id, char **path, mk_error **err)
+{
+  _cleanup_free_ char *abs_root = realpath (root, NULL);
+  *path = record_name (abs_root ? abs_root : root, id);
+  if (access (*path, F_OK) < 0)
+    return -2;
+  return registry_lock (err);
+}
+
 int
 mk_hpc_release (const char *root, const char *id, mk_error **err)
 {
   _cleanup_free_ char *abs_root = realpath (root, NULL);
   _cleanup_free_ char *path = NULL;
-  _cleanup_free_ char *lockf = xasprintf ("%s/lock", registry_dir ());
   struct holding mine, *v = NULL;
   size_t n = 0;
   int lock, ret = 0;
 
   if (abs_root == NULL)
     abs_root = xstrdup (root);
-  path = record_name (abs_root, id);
-  if (access (path, F_OK) < 0)
-    return 0;
-  lock = registry_lock (err);
+  lock = lock_record (root, id, &path, err);
   if (lock < 0)
-    return -1;
+    return lock == -2 ? 0 : -1;
   if (holding_read (path, &mine) == 0)
     {
       for (size_t i = 0; i < mine.n_pages; i++)
@@ -803,6 +851,10 @@ mk_hpc_release (const char *root, const char *id, mk_error **err)
                                 mine.pages[i].count, err) < 0)
           ret = -1;
       unlink (path);
+      /* The cgroup is normally gone (rmdir ends the partition); the
+         ancestors' exclusive cpus go back after it.  */
+      if (mine.partition)
+        mk_partition_undo (mine.cgroup, mine.exclusive);
       if (mine.hpc)
         {
           cpu_set_t held;
@@ -821,6 +873,117 @@ mk_hpc_release (const char *root, const char *id, mk_error **err)
     }
   else
     unlink (path);
+  close (lock);
+  return ret;
+}
+
+int
+mk_hpc_partition (const char *root, const char *id, const struct mk_cgroup *cg, mk_error **err)
+{
+  _cleanup_free_ char *path = NULL;
+  const char *mount = NULL, *dir = mk_cgroup_v2_cpuset_dir (cg, &mount);
+  struct holding mine;
+  int lock, ret = 0;
+
+  if (dir == NULL)
+    return 0; /* v1 cpuset: pinned, and the others narrowed */
+  lock = lock_record (root, id, &path, err);
+  if (lock < 0)
+    return lock == -2 ? 0 : -1;
+  if (holding_read (path, &mine) == 0)
+    {
+      if (mine.hpc && mine.cgroup == NULL)
+        {
+          /* The ancestors' exclusive cpus change under the lock: two
+             creates would otherwise overwrite each other's.  */
+          mine.cgroup = xstrdup (dir);
+          mine.partition = mk_partition_make (mount, dir, &mine.cores, &mine.exclusive,
+                                              &mine.partition_note);
+          if (record_write (&mine, err) < 0)
+            {
+              if (mine.partition)
+                mk_partition_undo (mine.cgroup, mine.exclusive);
+              ret = -1;
+            }
+        }
+      holding_free (&mine);
+    }
+  close (lock);
+  return ret;
+}
+
+int
+mk_hpc_recheck (const char *root, const char *id, struct mk_spec *spec,
+                const struct mk_cgroup *cg, mk_error **err)
+{
+  _cleanup_free_ char *abs_root = NULL;
+  _cleanup_free_ char *path = NULL;
+  struct holding *v = NULL, mine = { 0 };
+  size_t n = 0;
+  cpu_set_t held;
+  int lock, ret = 0;
+
+  if (registry_empty ())
+    return 0;
+  abs_root = realpath (root, NULL);
+  if (abs_root == NULL)
+    abs_root = xstrdup (root);
+  path = record_name (abs_root, id);
+  if (access (path, F_OK) == 0)
+    return 0; /* holds cores, or was kept off them at acquire */
+  lock = registry_lock (err);
+  if (lock < 0)
+    return -1;
+  registry_read (&v, &n);
+  held_cpus (v, n, abs_root, id, &held);
+  if (CPU_COUNT (&held) > 0)
+    {
+      struct mk_resources r = { 0 };
+      ret = keep_off (spec, &held, err);
+      r.cpu_cpus = spec->resources->cpu_cpus;
+      if (ret == 0)
+        ret = mk_cgroup_update (cg, &r, err);
+      mine.root = abs_root;
+      mine.id = (char *)id;
+      if (ret == 0)
+        ret = record_write (&mine, err);
+    }
+  registry_free (v, n);
+  close (lock);
+  return ret;
+}
+
+int
+mk_hpc_check_cpus (const char *root, const char *id, const char *cpus, mk_error **err)
+{
+  _cleanup_free_ char *abs_root = NULL;
+  struct holding *v = NULL;
+  size_t n = 0;
+  cpu_set_t want;
+  int lock, ret = 0;
+
+  if (cpus == NULL || *cpus == '\0' || registry_empty () || mk_cpulist_parse (cpus, &want) < 0)
+    return 0; /* a bad list: the cgroup code reports it */
+  abs_root = realpath (root, NULL);
+  if (abs_root == NULL)
+    abs_root = xstrdup (root);
+  lock = registry_lock (err);
+  if (lock < 0)
+    return -1;
+  registry_read (&v, &n);
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      if (!v[i].hpc || (strcmp (v[i].root, abs_root) == 0 && strcmp (v[i].id, id) == 0))
+        continue;
+      for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET (c, &want) && CPU_ISSET (c, &v[i].cores))
+          {
+            ret = mk_error_set (err, 0, "cpu %d of `%s` is held by HPC container `%s` (see "
+                                "`mkrun hpc status`)", c, cpus, v[i].id);
+            break;
+          }
+    }
+  registry_free (v, n);
   close (lock);
   return ret;
 }

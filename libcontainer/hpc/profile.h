@@ -33,6 +33,7 @@
 #include "error.h"
 
 struct mk_spec;
+struct mk_cgroup;
 
 #define MK_HPC_PREFIX "org.mkrun.hpc."
 
@@ -77,6 +78,22 @@ void mk_hpc_free (struct mk_hpc *h);
    what it took for ROOT/ID.  */
 int mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *narrowed,
                     mk_error **err);
+/* At create, once the cgroup CG is made: on cgroup v2, the cpuset of a
+   container holding cores becomes a partition where the kernel allows
+   (hpc/partition.h); what was done is recorded for mk_hpc_release.  A
+   refusal is no error (the container stays pinned, the others narrowed):
+   `hpc status` shows why.  */
+int mk_hpc_partition (const char *root, const char *id, const struct mk_cgroup *cg,
+                      mk_error **err);
+/* At create, once the state is written, for a container that holds no
+   cores and was not kept off any at acquire: an HPC container that took
+   cores since then may have missed it (its narrowing finds containers by
+   their state); keeps it off them now.  A readdir when nobody holds any.  */
+int mk_hpc_recheck (const char *root, const char *id, struct mk_spec *spec,
+                    const struct mk_cgroup *cg, mk_error **err);
+/* For update: CPUS (a cpu list, or NULL) must not include cores another
+   HPC container holds.  */
+int mk_hpc_check_cpus (const char *root, const char *id, const char *cpus, mk_error **err);
 /* At delete (and when a create fails): gives back what ROOT/ID holds, if
    anything, and lets the containers kept off its cores use them again.  */
 int mk_hpc_release (const char *root, const char *id, mk_error **err);

@@ -40,6 +40,37 @@ allowed() {
 	awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$1/status"
 }
 
+# v2_dir PID: the host directory of PID's cgroup v2.
+v2_dir() {
+	echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+}
+
+# node_of CPU: the NUMA node of CPU (0 without NUMA information).
+node_of() {
+	local n
+	for n in /sys/devices/system/node/node[0-9]*; do
+		[ -d "$n/cpu$1" ] && { echo "${n##*node}"; return; }
+	done
+	echo 0
+}
+
+# run_hpc1: container hpc1 running, holding one core; sets PID, DIR (its
+# cgroup v2 directory) and CORE.
+run_hpc1() {
+	annotate org.mkrun.hpc.cores=1
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ] || return 1
+	PID=$(mkrun state hpc1 | jq .pid)
+	DIR=$(v2_dir "$PID")
+	CORE=$(allowed "$PID")
+}
+
+needs_v2_cpuset() {
+	grep -qsw cpuset /sys/fs/cgroup/cgroup.controllers ||
+		skip "needs cgroup v2 with the cpuset controller (the VM)"
+}
+
 needs_two_cpus() {
 	[ "$(nproc)" -ge 2 ] || skip "needs 2 or more cpus (one always stays for other containers)"
 }
@@ -57,6 +88,9 @@ needs_two_cpus() {
 	needs_two_cpus
 	local all last
 	all=$(allowed $$)
+	# Before: on a v2 kernel with remote partitions the test's own shell
+	# loses the core too.
+	last=$(($(nproc) - 1))
 	# A container made before the HPC one, and one made while it holds its core.
 	other_bundle '["sleep", "60"]'
 	mkrun_detached run -d --bundle "$BATS_TEST_TMPDIR/other" nbefore
@@ -69,7 +103,7 @@ needs_two_cpus() {
 	hpid=$(mkrun state hpc1 | jq .pid)
 	core=$(allowed "$hpid")
 	# One core, not cpu 0 (kept for the host's housekeeping), the highest.
-	last=$(($(nproc) - 1))
+	echo "core $core, last $last"
 	[ "$core" = "$last" ]
 	grep -qx "$core" "/sys/fs/cgroup/cpuset/mkrun/hpc1/cpuset.cpus" 2>/dev/null ||
 		[ "$(cat /sys/fs/cgroup/mkrun/hpc1/cpuset.cpus 2>/dev/null)" = "$core" ]
@@ -87,12 +121,47 @@ needs_two_cpus() {
 	mkrun_detached run -d --bundle "$BATS_TEST_TMPDIR/other" nafter
 	[ "$status" -eq 0 ]
 	[ "$(allowed "$(mkrun state nafter | jq .pid)")" = "$(allowed "$before_pid")" ]
+	# update cannot hand it the core either.
+	run mkrun update --cpuset-cpus "$all" nafter
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "$output" = "mkrun: update nafter: cpu $core of \`$all\` is held by HPC container \`hpc1\` (see \`mkrun hpc status\`)" ]
 	# Delete gives the core back: the others may use it again.
 	mkrun delete --force hpc1
 	[ "$(allowed "$before_pid")" = "$all" ]
 	[ "$(allowed "$(mkrun state nafter | jq .pid)")" = "$all" ]
 	run mkrun hpc status --json
 	[ "$(jq length <<<"$output")" -eq 0 ]
+}
+
+@test "hpc: containers created while an HPC container takes its core all end up off it" {
+	needs_two_cpus
+	other_bundle '["sleep", "60"]'
+	annotate org.mkrun.hpc.cores=1
+	update_config '.process.args = ["sleep", "60"]'
+	local i pid core pids=()
+	# The HPC create in the middle of eight plain ones, all at once: a
+	# plain one between its check and its state is kept off by its own
+	# re-check (or by the HPC container's narrowing, whichever sees the other).
+	for i in 1 2 3 4 5 6 7 8; do
+		__mkrun run -d --bundle "$BATS_TEST_TMPDIR/other" "race$i" </dev/null >/dev/null 2>&1 &
+		pids+=($!)
+		if [ "$i" = 4 ]; then
+			__mkrun run -d hpc1 </dev/null >"$BATS_TEST_TMPDIR/hpc1.log" 2>&1 &
+			pids+=($!)
+		fi
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid"
+	done
+	cat "$BATS_TEST_TMPDIR/hpc1.log"
+	core=$(mkrun hpc status --json | jq -r '.[0].cores')
+	[ -n "$core" ] && [ "$core" != null ]
+	for i in 1 2 3 4 5 6 7 8; do
+		pid=$(mkrun state "race$i" | jq .pid)
+		echo "race$i: $(allowed "$pid")"
+		[[ ",$(allowed "$pid")," != *",$core,"* ]]
+	done
 }
 
 @test "hpc: cores: more than are free is refused with a clear error, nothing left" {
@@ -144,7 +213,7 @@ needs_two_cpus() {
 	local mems
 	mems=$(cat /sys/fs/cgroup/cpuset/mkrun/hpc1/cpuset.mems 2>/dev/null ||
 		cat /sys/fs/cgroup/mkrun/hpc1/cpuset.mems)
-	[ "$mems" = 0 ]
+	[ "$mems" = "$(node_of "$(allowed "$(mkrun state hpc1 | jq .pid)")")" ]
 	run mkrun hpc status --json
 	[ "$(jq '.[0].hugepages[0].count' <<<"$output")" -eq 8 ]
 	mkrun delete --force hpc1
@@ -278,4 +347,106 @@ needs_two_cpus() {
 		[ "$(cat "$f")" = "${before[$f]}" ] || { echo "$f: $(cat "$f") != ${before[$f]}"; return 1; }
 	done
 	[ "$(cat /proc/irq/default_smp_affinity)" = "$before_default" ]
+}
+
+@test "hpc: cores on cgroup v2: a cpuset partition (isolated where the kernel has it), gone after delete (VM)" {
+	requires vm
+	needs_two_cpus
+	needs_v2_cpuset
+	local C=/sys/fs/cgroup eff_before dir core st
+	eff_before=$(cat $C/cpuset.cpus.effective)
+	other_bundle '["sleep", "60"]'
+	run_hpc1
+	dir=$DIR core=$CORE
+	st=$(mkrun hpc status --json)
+	echo "$st"
+	if [ -e "$(dirname "$dir")/cpuset.cpus.exclusive" ]; then
+		# Linux 6.7+: a remote partition, the core exclusive in the parent.
+		[ "$(cat "$dir/cpuset.cpus.partition")" = isolated ]
+		[ "$(jq -r '.[0].partition' <<<"$st")" = isolated ]
+		[ "$(cat "$(dirname "$dir")/cpuset.cpus.exclusive")" = "$core" ]
+		[ "$(cat $C/cpuset.cpus.isolated)" = "$core" ]
+		# The kernel keeps everything else off it, the host's root cgroup too.
+		[[ ",$(cat $C/cpuset.cpus.effective)," != *",$core,"* ]]
+	else
+		# Before 6.7 only a cgroup below a partition root can be one: the
+		# container is pinned, the others kept off by mkrun; hpc status says why.
+		[ "$(cat "$dir/cpuset.cpus.partition")" = member ]
+		[ "$(jq -r '.[0].partition' <<<"$st")" = null ]
+		[[ "$(jq -r '.[0].partition_note' <<<"$st")" == *"Parent is not a partition root"* ]]
+		run mkrun hpc status
+		[[ "${lines[1]}" == hpc1*"$core"*none* ]]
+	fi
+	# Another container still starts, off the core.
+	mkrun_detached run -d --bundle "$BATS_TEST_TMPDIR/other" nafter
+	[ "$status" -eq 0 ]
+	[[ ",$(allowed "$(mkrun state nafter | jq .pid)")," != *",$core,"* ]]
+	[[ "$(cat "$dir/cpuset.cpus.partition")" != *invalid* ]]
+	mkrun delete --force hpc1
+	[ "$(cat $C/cpuset.cpus.effective)" = "$eff_before" ]
+	[ -z "$(cat $C/cpuset.cpus.isolated 2>/dev/null)" ]
+	[ -z "$(cat "$(dirname "$dir")/cpuset.cpus.exclusive" 2>/dev/null)" ]
+}
+
+@test "hpc: cores in a cgroup right below the root: a partition on any v2 kernel, gone after delete (VM)" {
+	requires vm
+	needs_two_cpus
+	needs_v2_cpuset
+	local C=/sys/fs/cgroup eff_before dir core
+	eff_before=$(cat $C/cpuset.cpus.effective)
+	set_cgroups_path
+	run_hpc1
+	dir=$DIR core=$CORE
+	[ "$dir" = "$C$REL_CGROUP_PATH" ]
+	# A local partition: the parent (the root) is a partition root.
+	[ "$(cat "$dir/cpuset.cpus.partition")" = isolated ]
+	[ "$(mkrun hpc status --json | jq -r '.[0].partition')" = isolated ]
+	[ "$(mkrun hpc status --json | jq -r '.[0].exclusive')" = null ]
+	[[ ",$(cat $C/cpuset.cpus.effective)," != *",$core,"* ]]
+	run mkrun hpc status
+	echo "$output"
+	[[ "${lines[1]}" == hpc1*"$core"*isolated* ]]
+	mkrun delete --force hpc1
+	[ "$(cat $C/cpuset.cpus.effective)" = "$eff_before" ]
+	[ ! -d "$dir" ]
+}
+
+@test "hpc: two NUMA nodes: cores kept on one node, memory and huge pages from it, given back (VM)" {
+	requires vm
+	requires hugetlb
+	local nodes=(/sys/devices/system/node/node[0-9]*)
+	[ "${#nodes[@]}" -ge 2 ] || skip "needs two NUMA nodes (the VM with VM_NUMA=2)"
+	[ "$(nproc)" -ge 4 ] || skip "needs 4 cpus"
+	local N=/sys/devices/system/node P=hugepages/hugepages-2048kB/nr_hugepages
+	local b0 b1 pid cores mems node
+	b0=$(cat $N/node0/$P)
+	b1=$(cat $N/node1/$P)
+	annotate org.mkrun.hpc.cores=2 org.mkrun.hpc.numa=local org.mkrun.hpc.hugepages=2M:4
+	update_config '.process.args = ["sleep", "60"]'
+	mkrun_detached run -d hpc1
+	[ "$status" -eq 0 ]
+	pid=$(mkrun state hpc1 | jq .pid)
+	cores=$(allowed "$pid")
+	# Two cores of one node: the last node's (the highest numbers).
+	[ "$cores" = "$(cat $N/node1/cpulist)" ]
+	mems=$(cat "$(v2_dir "$pid")/cpuset.mems")
+	[ "$mems" = 1 ]
+	grep -q "^Mems_allowed_list:[[:space:]]*1$" "/proc/$pid/status"
+	# The pages come from node 1's pool, not node 0's.
+	[ "$(cat $N/node1/$P)" -eq $((b1 + 4)) ]
+	[ "$(cat $N/node0/$P)" -eq "$b0" ]
+	[ "$(mkrun hpc status --json | jq '.[0].hugepages[0].node')" -eq 1 ]
+	# An explicit node list: memory from node 0 for cores of node... any.
+	annotate org.mkrun.hpc.cores=1 org.mkrun.hpc.numa=0 org.mkrun.hpc.hugepages=2M:2
+	mkrun_detached run -d hpc2
+	[ "$status" -eq 0 ]
+	pid=$(mkrun state hpc2 | jq .pid)
+	node=$(node_of "$(allowed "$pid")")
+	[ "$node" = 0 ]
+	grep -q "^Mems_allowed_list:[[:space:]]*0$" "/proc/$pid/status"
+	[ "$(cat $N/node0/$P)" -eq $((b0 + 2)) ]
+	mkrun delete --force hpc1
+	mkrun delete --force hpc2
+	[ "$(cat $N/node0/$P)" -eq "$b0" ]
+	[ "$(cat $N/node1/$P)" -eq "$b1" ]
 }

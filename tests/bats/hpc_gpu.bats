@@ -128,6 +128,20 @@ LIST_DEVS='for f in /dev/nvidia*; do echo "$f $(stat -c "%t:%T %a" $f) $(head -c
 	[ "$output" = "N=$UUID1 C=0" ]
 }
 
+@test "hpc gpu: exec'd processes get the same GPU environment; --env still wins" {
+	gpus 1 'sleep 60'
+	mkrun_detached run -d gpu4
+	[ "$status" -eq 0 ]
+	run mkrun exec gpu4 sh -c 'echo "N=$NVIDIA_VISIBLE_DEVICES C=$CUDA_VISIBLE_DEVICES O=$CUDA_DEVICE_ORDER"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "N=$UUID1 C=0 O=PCI_BUS_ID" ]
+	run mkrun exec --env CUDA_VISIBLE_DEVICES=none gpu4 sh -c 'echo "N=$NVIDIA_VISIBLE_DEVICES C=$CUDA_VISIBLE_DEVICES"'
+	echo "$output"
+	[ "$output" = "N=$UUID1 C=none" ]
+	mkrun delete --force gpu4
+}
+
 @test "hpc gpu: libraries, nvidia-smi and firmware bound read-only at their host paths" {
 	gpus 0 "ls $LIBDIR; cat $LIBDIR/libcuda.so.1 $LIBDIR/libnvidia-ml.so.1 /lib/firmware/nvidia/$V/gsp_ga10x.bin;
 		/usr/bin/nvidia-smi;

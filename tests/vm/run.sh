@@ -12,8 +12,13 @@
 #   VM_WORK      cache dir (default: tests/vm/work): unpacked kernel, initramfs.
 #   VM_TIMEOUT   seconds before the VM is killed (default 1500).
 #   VM_MEM       guest memory in MiB (default 2048); VM_SMP (default 2).
+#   VM_NUMA      NUMA nodes (default 1): the cpus and memory split evenly.
+#   VM_KERNEL    stock (default: what linux-image-amd64 depends on) or
+#                backports (the newest from the release's -backports suite,
+#                fetched through a private apt configuration made from the
+#                host's own Debian source: nothing of the host's apt changes).
 #   VM_VERBOSE=1 stream the guest console to stderr.
-#   VM_CPU       QEMU -cpu model (default max); VM_BATS_FLAGS extra bats flags
+#   VM_ACCEL     QEMU -accel (default tcg); VM_CPU: -cpu (default max); VM_BATS_FLAGS extra bats flags
 #                in the guest (e.g. "--timing").
 #   BATS_TEST_TIMEOUT  per-test timeout inside the VM (default 300).
 #
@@ -27,7 +32,11 @@ WORK=${VM_WORK:-$HERE/work}
 VM_TIMEOUT=${VM_TIMEOUT:-1500}
 VM_MEM=${VM_MEM:-2048}
 VM_SMP=${VM_SMP:-2}
+VM_NUMA=${VM_NUMA:-1}
+VM_KERNEL=${VM_KERNEL:-stock}
 TAG="[cgroupv2-vm]"
+case "$VM_KERNEL" in stock | backports) ;; *) echo "vm: VM_KERNEL: stock or backports" >&2; exit 2 ;; esac
+[ "$VM_KERNEL" = stock ] || TAG="[cgroupv2-vm $VM_KERNEL]"
 
 log() { echo "vm: $*" >&2; }
 die() {
@@ -46,7 +55,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	-h | --help)
-		sed -n '2,22p' "$0"
+		sed -n '2,27p' "$0"
 		exit 0
 		;;
 	*) break ;;
@@ -93,30 +102,51 @@ mkdir -p "$WORK"
 T0=$(date +%s.%N)
 
 # --------------------------------------------------------------------------
-# Kernel: Debian's stock kernel, unpacked (not installed) into $WORK/kernel.
+# Kernel: Debian's, unpacked (not installed) into $KDIR.
+KDIR=$WORK/kernel
+[ "$VM_KERNEL" = stock ] || KDIR=$WORK/kernel-$VM_KERNEL
 kernel_ready() {
-	KVER=$(ls "$WORK/kernel/lib/modules" 2>/dev/null | head -n1)
-	VMLINUZ=$(ls "$WORK"/kernel/boot/vmlinuz-* 2>/dev/null | head -n1)
-	[ -n "$KVER" ] && [ -n "$VMLINUZ" ] && [ -f "$WORK/kernel/.unpacked" ]
+	KVER=$(ls "$KDIR/lib/modules" 2>/dev/null | head -n1)
+	VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* 2>/dev/null | head -n1)
+	[ -n "$KVER" ] && [ -n "$VMLINUZ" ] && [ -f "$KDIR/.unpacked" ]
 }
+# APT: apt-get/apt-cache options; stock: none.  backports: a private
+# configuration (sources, lists, cache under $WORK/apt-backports) whose one
+# source is the host's Debian archive with the -backports suite.
+APT=()
+if [ "$VM_KERNEL" = backports ]; then
+	ADIR=$WORK/apt-backports
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(TARGET_OF)' 2>/dev/null |
+		awk -v s="$codename" '$2 == s && $3 == "deb" { print $1; exit }')
+	[ -n "$codename" ] && [ -n "$uri" ] || die "no Debian source for $codename in apt's configuration"
+	APT=(-o "Dir::Etc::SourceList=$ADIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$ADIR/lists" -o "Dir::Cache=$ADIR/cache" -o Debug::NoLocking=1
+		-o APT::Sandbox::User=root)
+fi
 if ! kernel_ready; then
-	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	if [ "$VM_KERNEL" = backports ]; then
+		mkdir -p "$ADIR/lists/partial" "$ADIR/cache/archives/partial"
+		echo "deb $uri $codename-backports main" >"$ADIR/sources.list"
+		apt-get "${APT[@]}" -q update >&2 || die "apt-get update ($codename-backports) failed"
+	fi
+	pkg=$(apt-cache "${APT[@]}" depends linux-image-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n1)
 	[ -n "$pkg" ] || die "cannot resolve the kernel package (apt-cache depends linux-image-amd64)"
 	log "downloading $pkg"
 	deb=$(ls "$WORK/${pkg}"_*.deb 2>/dev/null | head -n1)
 	if [ -z "$deb" ]; then
-		(cd "$WORK" && apt-get download "$pkg" >&2 2>/dev/null) ||
-			(cd "$WORK" && apt-get download "$pkg" >&2) || die "apt-get download $pkg failed"
+		(cd "$WORK" && apt-get "${APT[@]}" download "$pkg" >&2 2>/dev/null) ||
+			(cd "$WORK" && apt-get "${APT[@]}" download "$pkg" >&2) || die "apt-get download $pkg failed"
 		deb=$(ls "$WORK/${pkg}"_*.deb | head -n1)
 	fi
-	rm -rf "$WORK/kernel"
-	dpkg -x "$deb" "$WORK/kernel" || die "dpkg -x $deb failed"
-	touch "$WORK/kernel/.unpacked"
+	rm -rf "$KDIR"
+	dpkg -x "$deb" "$KDIR" || die "dpkg -x $deb failed"
+	touch "$KDIR/.unpacked"
 	rm -f "$deb"
 	kernel_ready || die "no kernel in $deb"
 fi
-MODDIR=$WORK/kernel/lib/modules/$KVER
+MODDIR=$KDIR/lib/modules/$KVER
 
 # --------------------------------------------------------------------------
 # Initramfs
@@ -253,9 +283,21 @@ if [ "${VM_VERBOSE:-0}" = 1 ]; then
 	TAIL_PID=$!
 fi
 
-log "booting (qemu tcg, ${VM_SMP} cpus, ${VM_MEM} MiB, timeout ${VM_TIMEOUT}s): ${VM_FILES[*]}"
+# NUMA: VM_NUMA nodes, each with its share of the cpus and memory.
+NUMA=()
+if [ "$VM_NUMA" -gt 1 ]; then
+	[ $((VM_SMP % VM_NUMA)) -eq 0 ] && [ $((VM_MEM % VM_NUMA)) -eq 0 ] ||
+		die "VM_SMP ($VM_SMP) and VM_MEM ($VM_MEM) must divide by VM_NUMA ($VM_NUMA)"
+	per=$((VM_SMP / VM_NUMA))
+	for ((n = 0; n < VM_NUMA; n++)); do
+		NUMA+=(-object "memory-backend-ram,id=m$n,size=$((VM_MEM / VM_NUMA))M"
+			-numa "node,nodeid=$n,cpus=$((n * per))-$((n * per + per - 1)),memdev=m$n")
+	done
+fi
+
+log "booting (qemu tcg, kernel $KVER, ${VM_SMP} cpus, ${VM_NUMA} node(s), ${VM_MEM} MiB, timeout ${VM_TIMEOUT}s): ${VM_FILES[*]}"
 timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-	-accel tcg -cpu "${VM_CPU:-max}" -smp "$VM_SMP" -m "$VM_MEM" \
+	-accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp "$VM_SMP" -m "$VM_MEM" "${NUMA[@]}" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$INITRD" \
 	-append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 hugepagesz=2M hugepages=16 tsc=reliable" \
