@@ -65,15 +65,20 @@ mk_cpulist_format (const cpu_set_t *set)
   return out;
 }
 
-/* Reads a cpu list file (missing or empty: no cpus).  */
-static void
-read_list (const char *path, cpu_set_t *set)
+int
+mk_cpulist_read (const char *path, cpu_set_t *set)
 {
   _cleanup_free_ char *text = NULL;
   size_t len;
   CPU_ZERO (set);
-  if (mk_read_file_at (AT_FDCWD, path, &text, &len, NULL) == 0 && mk_cpulist_parse (text, set) < 0)
-    CPU_ZERO (set);
+  if (mk_read_file_at (AT_FDCWD, path, &text, &len, NULL) < 0)
+    return -1;
+  if (mk_cpulist_parse (text, set) < 0)
+    {
+      CPU_ZERO (set);
+      return -1;
+    }
+  return 0;
 }
 
 /* The node of CPU, -1 if sysfs does not say (no NUMA: one node).  */
@@ -90,7 +95,7 @@ cpu_node (const char *sysfs, int cpu)
             return -1;
           continue;
         }
-      read_list (path, &set);
+      mk_cpulist_read (path, &set);
       if (CPU_ISSET (cpu, &set))
         return node;
     }
@@ -143,8 +148,8 @@ mk_cores_pick (const char *sysfs, unsigned n, const cpu_set_t *avail, const cpu_
   {
     _cleanup_free_ char *p1 = xasprintf ("%s/devices/system/cpu/isolated", sysfs);
     _cleanup_free_ char *p2 = xasprintf ("%s/devices/system/cpu/nohz_full", sysfs);
-    read_list (p1, &isolated);
-    read_list (p2, &nohz);
+    mk_cpulist_read (p1, &isolated);
+    mk_cpulist_read (p2, &nohz);
     CPU_OR (&isolated, &isolated, &nohz);
   }
   CPU_ZERO (&freeset);
@@ -163,7 +168,7 @@ mk_cores_pick (const char *sysfs, unsigned n, const cpu_set_t *avail, const cpu_
       if (!CPU_ISSET (i, &freeset))
         continue;
       sib = xasprintf ("%s/devices/system/cpu/cpu%d/topology/thread_siblings_list", sysfs, i);
-      read_list (sib, &s);
+      mk_cpulist_read (sib, &s);
       CPU_SET (i, &s);
       CPU_AND (&s, &s, &freeset);
       c[nc].cpu = i;

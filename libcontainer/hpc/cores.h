@@ -11,6 +11,9 @@
 int mk_cpulist_parse (const char *s, cpu_set_t *set);
 /* SET → "0-3,8" ("" when empty).  */
 char *mk_cpulist_format (const cpu_set_t *set);
+/* The cpu list file PATH → SET; -1 (SET empty) if it cannot be read or
+   parsed.  An empty file is no cpus.  */
+int mk_cpulist_read (const char *path, cpu_set_t *set);
 
 /* The NUMA nodes of the cpus of SET, as a list ("0", "0-1").  SYSFS is
    "/sys" (tests may point elsewhere).  */

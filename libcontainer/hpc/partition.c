@@ -17,23 +17,16 @@ static int
 read_cpus (const char *dir, const char *file, cpu_set_t *set)
 {
   _cleanup_free_ char *path = xasprintf ("%s/%s", dir, file);
-  _cleanup_free_ char *text = NULL;
-  size_t len;
-  if (mk_read_file_at (AT_FDCWD, path, &text, &len, NULL) < 0)
-    return -1;
-  return mk_cpulist_parse (text, set);
+  return mk_cpulist_read (path, set);
 }
 
+/* Writes TEXT to FILE of DIR; errno tells why not.  */
 static int
 write_text (const char *dir, const char *file, const char *text)
 {
   _cleanup_free_ char *path = xasprintf ("%s/%s", dir, file);
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
-  size_t len = strlen (text);
-  if (fd < 0)
-    return -1;
   /* An empty cpu list is written as a newline.  */
-  return mk_write_all (fd, len ? text : "\n", len ? len : 1) < 0 ? -1 : 0;
+  return mk_write_string_at (AT_FDCWD, path, *text ? text : "\n", NULL);
 }
 
 /* Adds (or, REMOVE, takes out) CPUS to DIR's cpuset.cpus.exclusive.  */
@@ -60,22 +53,24 @@ void
 mk_partition_undo (const char *dir, const char *added)
 {
   _cleanup_free_ char *copy = added ? xstrdup (added) : NULL;
-  char *entries[256];
-  size_t n = 0;
   if (dir && access (dir, F_OK) == 0)
     write_text (dir, "cpuset.cpus.partition", "member");
-  for (char *save = NULL, *e = copy ? strtok_r (copy, ";", &save) : NULL; e && n < 256;
-       e = strtok_r (NULL, ";", &save))
-    entries[n++] = e;
-  while (n-- > 0)
+  /* "DIR=LIST;..." is top down: the last entry first.  */
+  while (copy && *copy)
     {
-      char *eq = strrchr (entries[n], '=');
+      char *semi = strrchr (copy, ';');
+      char *entry = semi ? semi + 1 : copy;
+      char *eq = strrchr (entry, '=');
       cpu_set_t cpus;
-      if (eq == NULL)
-        continue;
-      *eq = '\0';
-      if (mk_cpulist_parse (eq + 1, &cpus) == 0)
-        change_exclusive (entries[n], &cpus, true);
+      if (eq)
+        {
+          *eq = '\0';
+          if (mk_cpulist_parse (eq + 1, &cpus) == 0)
+            change_exclusive (entry, &cpus, true);
+        }
+      if (semi == NULL)
+        break;
+      *semi = '\0';
     }
 }
 
