@@ -12,17 +12,19 @@
 
 static const char help[]
     = "Usage: mkrun hpc status [--json]\n\n"
-      "The cores and huge pages each container with the HPC profile (org.mkrun.hpc.*\n"
-      "annotations) holds, across every --root.  PARTITION: the cgroup v2 cpuset\n"
-      "partition its cores form (isolated, root); none where the kernel refused\n"
-      "(--json: partition_note says why); - on cgroup v1, which has no partitions.\n";
+      "The cores, huge pages and GPUs each container with the HPC profile\n"
+      "(org.mkrun.hpc.* annotations) holds, across every --root.  PARTITION: the\n"
+      "cgroup v2 cpuset partition its cores form (isolated, root); none where the\n"
+      "kernel refused (--json: partition_note says why); - on cgroup v1, which has\n"
+      "no partitions.\n";
 
 /* One row per holder from the JSON array of mk_hpc_status_json.  */
 static void
 print_table (const char *json)
 {
   yajl_val t = yajl_tree_parse (json, NULL, 0);
-  printf ("%-20s %-10s %-10s %-24s %s\n", "ID", "CORES", "PARTITION", "HUGEPAGES", "ROOT");
+  printf ("%-20s %-10s %-10s %-24s %-24s %s\n", "ID", "CORES", "PARTITION", "HUGEPAGES", "ROOT",
+          "GPUS");
   for (size_t i = 0; t && YAJL_IS_ARRAY (t) && i < t->u.array.len; i++)
     {
       yajl_val h = t->u.array.values[i];
@@ -30,7 +32,10 @@ print_table (const char *json)
       yajl_val pages = yajl_tree_get (h, path, yajl_t_array);
       char buf[128] = "";
       const char *k_id[] = { "id", NULL }, *k_cores[] = { "cores", NULL },
-                 *k_root[] = { "root", NULL }, *k_part[] = { "partition", NULL };
+                 *k_root[] = { "root", NULL }, *k_part[] = { "partition", NULL },
+                 *k_gpus[] = { "gpus", NULL };
+      const char *cores = YAJL_GET_STRING (yajl_tree_get (h, k_cores, yajl_t_string));
+      const char *gpus = YAJL_GET_STRING (yajl_tree_get (h, k_gpus, yajl_t_string));
       const char *k_note[] = { "partition_note", NULL };
       const char *part = YAJL_GET_STRING (yajl_tree_get (h, k_part, yajl_t_string));
       if (part == NULL && yajl_tree_get (h, k_note, yajl_t_string))
@@ -52,11 +57,10 @@ print_table (const char *json)
               snprintf (buf + l, sizeof (buf) - l, " (node %lld)", node);
             }
         }
-      printf ("%-20s %-10s %-10s %-24s %s\n",
+      printf ("%-20s %-10s %-10s %-24s %-24s %s\n",
               YAJL_GET_STRING (yajl_tree_get (h, k_id, yajl_t_string)),
-              YAJL_GET_STRING (yajl_tree_get (h, k_cores, yajl_t_string)), part ? part : "-",
-              *buf ? buf : "-",
-              YAJL_GET_STRING (yajl_tree_get (h, k_root, yajl_t_string)));
+              cores && *cores ? cores : "-", part ? part : "-", *buf ? buf : "-",
+              YAJL_GET_STRING (yajl_tree_get (h, k_root, yajl_t_string)), gpus ? gpus : "-");
     }
   yajl_tree_free (t);
 }

@@ -3,6 +3,7 @@
 
 #include "cgroups/resources.h"
 #include "hpc/gpu.h"
+#include "hpc/profile.h"
 #include "spec.h"
 #include "utils.h"
 
@@ -704,6 +705,11 @@ set_visible_env (struct mk_spec *spec, const struct mk_gpu_host *h, const size_t
       t = xasprintf ("%s%s%zu", cuda, i ? "," : "", i);
       free (cuda);
       cuda = t;
+    }
+  if (spec->hpc)
+    {
+      free (spec->hpc->gpus_held);
+      spec->hpc->gpus_held = xstrdup (nvidia);
     }
   set_env (spec->process, "NVIDIA_VISIBLE_DEVICES", nvidia, false);
   set_env (spec->process, "CUDA_VISIBLE_DEVICES", cuda, false);

@@ -52,6 +52,7 @@ mk_hpc_free (struct mk_hpc *h)
     return;
   free (h->numa_nodes);
   free (h->gpus);
+  free (h->gpus_held);
   free (h);
 }
 
@@ -246,6 +247,7 @@ struct holding
      ("isolated", "root") or why none, the ancestors' exclusive cpus
      added for it (partition.h).  */
   char *cgroup, *partition, *partition_note, *exclusive;
+  char *gpus; /* org.mkrun.hpc.gpus: the GPUs given (UUIDs or indices) */
 };
 
 static char *
@@ -295,6 +297,7 @@ holding_free (struct holding *h)
   free (h->partition);
   free (h->partition_note);
   free (h->exclusive);
+  free (h->gpus);
 }
 
 static void
@@ -330,7 +333,8 @@ gen_holding (yajl_gen g, const struct holding *h)
                              { "cgroup", h->cgroup },
                              { "partition", h->partition },
                              { "partition_note", h->partition_note },
-                             { "exclusive", h->exclusive } };
+                             { "exclusive", h->exclusive },
+                             { "gpus", h->gpus } };
     for (size_t i = 0; i < sizeof (opt) / sizeof (*opt); i++)
       if (opt[i][1])
         {
@@ -377,7 +381,8 @@ holding_read (const char *path, struct holding *h)
                 { "cgroup", &h->cgroup },
                 { "partition", &h->partition },
                 { "partition_note", &h->partition_note },
-                { "exclusive", &h->exclusive } };
+                { "exclusive", &h->exclusive },
+                { "gpus", &h->gpus } };
     for (size_t i = 0; i < sizeof (opt) / sizeof (*opt); i++)
       {
         v = mk_json_get (t, opt[i].key);
@@ -544,8 +549,6 @@ renarrow (const char *root, const char *self, struct holding *v, size_t n, const
       CPU_SET (i, &allowed);
   if (CPU_COUNT (&allowed) == 0 || mk_state_list (root, &ids, NULL) < 0)
     return;
-  list = mk_cpulist_format (&allowed);
-  r.cpu_cpus = list;
   for (char **id = ids; *id; id++)
     {
       bool known = false, narrowed = false;
@@ -566,12 +569,25 @@ renarrow (const char *root, const char *self, struct holding *v, size_t n, const
       dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (dfd < 0 || mk_state_read (dfd, *id, &st, NULL) < 0)
         continue;
-      if (st->cgroup_path && mk_cgroup_load (st->cgroup_path, &cg, NULL) == 0
+      /* Within the container's own cpus, if its config names some.  */
+      {
+        struct mk_spec *spec = mk_state_saved_spec (dfd, st, NULL);
+        cpu_set_t own = allowed;
+        if (spec && spec->resources && spec->resources->cpu_cpus
+            && mk_cpulist_parse (spec->resources->cpu_cpus, &own) == 0)
+          CPU_AND (&own, &own, &allowed);
+        mk_spec_free (spec);
+        list = CPU_COUNT (&own) ? mk_cpulist_format (&own) : NULL;
+      }
+      r.cpu_cpus = list;
+      if (list && st->cgroup_path && mk_cgroup_load (st->cgroup_path, &cg, NULL) == 0
           && mk_cgroup_update (cg, &r, NULL) == 0 && !known)
         {
           struct holding h = { .root = (char *)root, .id = *id };
           record_write (&h, NULL);
         }
+      free (list);
+      list = NULL;
       mk_cgroup_free (cg);
       mk_state_free (st);
     }
@@ -749,19 +765,20 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
                              mode ? strtok (mode, "\n") : "no THP");
     }
   /* Nothing held and nothing asked: no lock (the common case).  */
-  if ((p == NULL || (!p->n_cores && !p->core_list)) && registry_empty ())
+  if ((p == NULL || (!p->n_cores && !p->core_list && !p->gpus_held)) && registry_empty ())
     return 0;
   lock = registry_lock (err);
   if (lock < 0)
     return -1;
   registry_read (&v, &n);
   held_cpus (v, n, abs_root, id, &held);
+  mine.gpus = p ? p->gpus_held : NULL; /* shown by hpc status */
   if (p == NULL || (!p->n_cores && !p->core_list))
     {
       ret = 0;
-      if (CPU_COUNT (&held) == 0)
+      if (CPU_COUNT (&held) == 0 && mine.gpus == NULL)
         goto out;
-      if (keep_off (spec, &held, err) < 0)
+      if (CPU_COUNT (&held) > 0 && keep_off (spec, &held, err) < 0)
         {
           ret = -1;
           goto out;
@@ -769,7 +786,7 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
       mine.root = abs_root;
       mine.id = (char *)id;
       ret = record_write (&mine, err);
-      *narrowed = ret == 0;
+      *narrowed = ret == 0 && CPU_COUNT (&held) > 0;
       goto out;
     }
   if (take_cores (p, &held, &cores, err) < 0)
@@ -929,8 +946,14 @@ mk_hpc_recheck (const char *root, const char *id, struct mk_spec *spec,
   if (abs_root == NULL)
     abs_root = xstrdup (root);
   path = record_name (abs_root, id);
-  if (access (path, F_OK) == 0)
-    return 0; /* holds cores, or was kept off them at acquire */
+  if (holding_read (path, &mine) == 0)
+    {
+      bool holds_cores = mine.hpc;
+      holding_free (&mine);
+      if (holds_cores)
+        return 0;
+    }
+  memset (&mine, 0, sizeof (mine));
   lock = registry_lock (err);
   if (lock < 0)
     return -1;
@@ -945,6 +968,7 @@ mk_hpc_recheck (const char *root, const char *id, struct mk_spec *spec,
         ret = mk_cgroup_update (cg, &r, err);
       mine.root = abs_root;
       mine.id = (char *)id;
+      mine.gpus = spec->hpc ? spec->hpc->gpus_held : NULL;
       if (ret == 0)
         ret = record_write (&mine, err);
     }
@@ -1038,7 +1062,7 @@ mk_hpc_status_json (char **json, mk_error **err)
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
-    if (v[i].hpc)
+    if (v[i].hpc || v[i].gpus)
       gen_holding (g, &v[i]);
   yajl_gen_array_close (g);
   *json = mk_json_gen_finish (g, true);

@@ -64,6 +64,7 @@ struct mk_hpc
   int rt_policy;    /* SCHED_FIFO / SCHED_RR, 0: none */
   int rt_priority;
   char *gpus;
+  char *gpus_held; /* set by mk_gpu_apply: the selected GPUs' UUIDs (or indices) */
   bool irq_steer;
 };
 
@@ -86,9 +87,9 @@ int mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool
 int mk_hpc_partition (const char *root, const char *id, const struct mk_cgroup *cg,
                       mk_error **err);
 /* At create, once the state is written, for a container that holds no
-   cores and was not kept off any at acquire: an HPC container that took
-   cores since then may have missed it (its narrowing finds containers by
-   their state); keeps it off them now.  A readdir when nobody holds any.  */
+   cores: an HPC container that took cores since acquire may have missed
+   it (its narrowing finds containers by their state); keeps it off them
+   now.  A readdir when nobody holds anything.  */
 int mk_hpc_recheck (const char *root, const char *id, struct mk_spec *spec,
                     const struct mk_cgroup *cg, mk_error **err);
 /* For update: CPUS (a cpu list, or NULL) must not include cores another

@@ -134,6 +134,29 @@ needs_two_cpus() {
 	[ "$(jq length <<<"$output")" -eq 0 ]
 }
 
+@test "hpc: a container's own cpuset stays its own when narrowed and widened again" {
+	needs_two_cpus
+	local last=$(($(nproc) - 1)) own
+	# Its config names cpu 0 and the last one (the HPC container takes the
+	# last); on two cpus only cpu 0, which delete must not widen.
+	own="0,$last"
+	[ "$last" -gt 1 ] || own=0
+	other_bundle '["sleep", "60"]'
+	jq --arg c "$own" '.linux.resources.cpu.cpus = $c' "$BATS_TEST_TMPDIR/other/config.json" \
+		>"$BATS_TEST_TMPDIR/c.json" && mv "$BATS_TEST_TMPDIR/c.json" "$BATS_TEST_TMPDIR/other/config.json"
+	mkrun_detached run -d --bundle "$BATS_TEST_TMPDIR/other" mine
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(mkrun state mine | jq .pid)
+	[ "$(allowed "$pid")" = "$own" ]
+	run_hpc1
+	[ "$CORE" = "$last" ]
+	[ "$(allowed "$pid")" = 0 ]
+	mkrun delete --force hpc1
+	# Back to its own cpus, not to every cpu.
+	[ "$(allowed "$pid")" = "$own" ]
+}
+
 @test "hpc: containers created while an HPC container takes its core all end up off it" {
 	needs_two_cpus
 	other_bundle '["sleep", "60"]'

@@ -142,6 +142,22 @@ LIST_DEVS='for f in /dev/nvidia*; do echo "$f $(stat -c "%t:%T %a" $f) $(head -c
 	mkrun delete --force gpu4
 }
 
+@test "hpc gpu: hpc status shows the GPUs a container holds, until delete" {
+	export MKRUN_HPC_STATE="$BATS_TEST_TMPDIR/hpc-registry"
+	gpus "$UUID1" 'sleep 60'
+	mkrun_detached run -d gpu5
+	[ "$status" -eq 0 ]
+	run mkrun hpc status --json
+	echo "$output"
+	[ "$(jq -r '.[] | select(.id == "gpu5") | .gpus' <<<"$output")" = "$UUID1" ]
+	run mkrun hpc status
+	echo "$output"
+	[[ "${lines[1]}" == gpu5\ *" - "*"$UUID1" ]]
+	mkrun delete --force gpu5
+	run mkrun hpc status --json
+	[ "$(jq length <<<"$output")" -eq 0 ]
+}
+
 @test "hpc gpu: libraries, nvidia-smi and firmware bound read-only at their host paths" {
 	gpus 0 "ls $LIBDIR; cat $LIBDIR/libcuda.so.1 $LIBDIR/libnvidia-ml.so.1 /lib/firmware/nvidia/$V/gsp_ga10x.bin;
 		/usr/bin/nvidia-smi;
