@@ -221,8 +221,7 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
 static int
 apply_hpc_gpus (struct mk_spec *spec, mk_error **err)
 {
-  const char *v = mk_spec_annotation (spec, MK_GPU_ANNOTATION);
-  return v ? mk_gpu_apply (spec, v, err) : 0;
+  return spec->hpc && spec->hpc->gpus ? mk_gpu_apply (spec, spec->hpc->gpus, err) : 0;
 }
 
 /* The GPU variables apply_hpc_gpus set, for exec (MK_STATE_ENV_FILE).  */
@@ -230,7 +229,7 @@ static int
 save_env_additions (struct creation *c, mk_error **err)
 {
   _cleanup_free_ char *text = xstrdup ("");
-  if (mk_spec_annotation (c->spec, MK_GPU_ANNOTATION) == NULL || c->spec->process == NULL)
+  if (c->spec->hpc == NULL || c->spec->hpc->gpus == NULL || c->spec->process == NULL)
     return 0;
   for (char **e = c->spec->process->env; e && *e; e++)
     for (const char *const *k = mk_gpu_env_keys; *k; k++)

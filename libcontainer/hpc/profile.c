@@ -133,7 +133,13 @@ int
 mk_hpc_parse (const struct mk_spec *spec, struct mk_hpc **out, mk_error **err)
 {
   struct mk_hpc *h = NULL;
+  const char *cri = mk_spec_annotation (spec, "io.kubernetes.cri.container-type");
+  const char *crio = mk_spec_annotation (spec, "io.kubernetes.cri-o.ContainerType");
   *out = NULL;
+  /* A Kubernetes pod's annotations reach its sandbox (pause) container as
+     well as its containers: the profile is the containers'.  */
+  if ((cri && strcmp (cri, "sandbox") == 0) || (crio && strcmp (crio, "sandbox") == 0))
+    return 0;
   for (size_t i = 0; i < spec->n_annotations; i++)
     {
       const char *key = spec->annotations[i].key, *v = spec->annotations[i].value;

@@ -274,6 +274,25 @@ needs_two_cpus() {
 	[ "$soft" = "$hard" ]
 }
 
+@test "hpc: a Kubernetes pod's sandbox container does not take the profile its pod's annotations carry" {
+	needs_two_cpus
+	local t
+	for t in io.kubernetes.cri.container-type io.kubernetes.cri-o.ContainerType; do
+		annotate org.mkrun.hpc.cores=1 "$t=sandbox"
+		update_config '.process.args = ["sleep", "60"]'
+		mkrun_detached run -d pause1
+		[ "$status" -eq 0 ]
+		[ "$(allowed "$(mkrun state pause1 | jq .pid)")" = "$(allowed $$)" ]
+		[ "$(mkrun hpc status --json | jq length)" -eq 0 ]
+		mkrun delete --force pause1
+	done
+	# A container of the pod does.
+	annotate org.mkrun.hpc.cores=1 io.kubernetes.cri.container-type=container
+	mkrun_detached run -d app1
+	[ "$status" -eq 0 ]
+	[ "$(mkrun hpc status --json | jq -r '.[0].id')" = app1 ]
+}
+
 @test "hpc: bad values: one line naming the annotation, nothing left" {
 	# check KEY=VALUE... EXPECTED
 	check() {

@@ -109,7 +109,8 @@ function engine_mkrun_ids() {
 # engine_mkrun_wrapper [ARG...]: writes $ENGINE_TMP/bin/mkrun, the runtime
 # binary the engine is given: it appends its argv to
 # $ENGINE_TMP/mkrun-calls.log (so checks can assert what the engine ran),
-# then execs "$MKRUN" ARG... "$@".
+# then execs "$MKRUN" ARG... "$@" with the HPC registry in
+# $ENGINE_TMP/hpc-registry (MKRUN_HPC_STATE).
 function engine_mkrun_wrapper() {
 	local a extra=""
 	for a in "$@"; do
@@ -120,6 +121,7 @@ function engine_mkrun_wrapper() {
 	cat >"$ENGINE_TMP/bin/mkrun" <<-EOF
 		#!/bin/sh
 		printf '%s\n' "\$*" >>"$ENGINE_TMP/mkrun-calls.log"
+		export MKRUN_HPC_STATE="$ENGINE_TMP/hpc-registry"
 		exec "$MKRUN"$extra "\$@"
 	EOF
 	chmod 0755 "$ENGINE_TMP/bin/mkrun"

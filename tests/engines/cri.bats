@@ -70,6 +70,8 @@ function setup_file() {
 	engine_requires containerd containerd-shim-runc-v2 ctr node npm apt-get jq unshare setsid
 	engine_tmpdir cri
 	export MKRUN_ROOT=$ENGINE_TMP/mkrun/k8s.io # the shim adds the namespace to Root
+	# The HPC profile's registry: containerd's environment reaches mkrun.
+	export MKRUN_HPC_STATE=$ENGINE_TMP/hpc-registry
 	export CGROUP_PARENT
 	CGROUP_PARENT=$(engine_cgroup_parent cri)/${ENGINE_TMP##*/}
 
@@ -375,6 +377,29 @@ function memory_cgroup() {
 	run cri rm "$c1"
 	[ "$status" -eq 0 ]
 	[ "$(cri ps | jq --arg id "$c1" '[.[] | select(.id == $id)] | length')" = 0 ]
+}
+
+@test "cri: pod annotation org.mkrun.hpc.cores=1: the pod's container owns a core, its sandbox none; given back with the pod" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 or more cpus (one always stays free)"
+	local last=$(($(nproc) - 1)) pod cid pid st
+	jq --arg uid "mkrun-hpc-pod-$$" '.metadata.name = "mkrun-hpc-pod" | .metadata.uid = $uid
+		| .annotations = {"org.mkrun.hpc.cores": "1"}' "$ENGINE_TMP/pod.json" >"$ENGINE_TMP/hpc-pod.json"
+	pod=$(cri runp --runtime mkrun "$ENGINE_TMP/hpc-pod.json")
+	ctr_config hpc '["sleep", "1000"]'
+	cid=$(cri create "$pod" "$ENGINE_TMP/hpc.json" "$ENGINE_TMP/hpc-pod.json")
+	cri start "$cid"
+	wait_until 30 ctr_state_is "$cid" CONTAINER_RUNNING
+	pid=$(mkrun_pid "$cid")
+	[ "$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$pid/status")" = "$last" ]
+	st=$("$MKRUN" hpc status --json)
+	echo "$st"
+	[ "$(jq -r '[.[].id] | join(" ")' <<<"$st")" = "$cid" ]
+	[ "$(jq -r '.[0].cores' <<<"$st")" = "$last" ]
+	# The pod's annotation reached its sandbox too; it holds nothing.
+	[ "$("$MKRUN" --root "$MKRUN_ROOT" state "$pod" | jq -r '.annotations["org.mkrun.hpc.cores"]')" = 1 ]
+	cri stopp "$pod"
+	cri rmp "$pod"
+	[ "$("$MKRUN" hpc status --json | jq length)" -eq 0 ]
 }
 
 @test "cri: StopPodSandbox, RemovePodSandbox leave no mkrun state, cgroups, mounts or shims" {

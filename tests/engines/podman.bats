@@ -231,6 +231,20 @@ function start_sleeper() {
 	[[ "$output" != *forked* ]]
 }
 
+@test "podman run --annotation org.mkrun.hpc.cores=1: the container owns a core until rm" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 or more cpus (one always stays free)"
+	local last=$(($(nproc) - 1)) st
+	start_sleeper c-hpc --annotation org.mkrun.hpc.cores=1
+	[ "$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$(ctr_pid c-hpc)/status")" = "$last" ]
+	# The registry of bin/mkrun (engine_mkrun_wrapper).
+	st=$(MKRUN_HPC_STATE=$ENGINE_TMP/hpc-registry "$MKRUN" hpc status --json)
+	echo "$st"
+	[ "$(jq -r '.[0].cores' <<<"$st")" = "$last" ]
+	[ "$(jq -r '.[0].id' <<<"$st")" = "$(pm inspect --format '{{.Id}}' c-hpc)" ]
+	pm rm --force --time 0 c-hpc
+	[ "$(MKRUN_HPC_STATE=$ENGINE_TMP/hpc-registry "$MKRUN" hpc status --json | jq length)" -eq 0 ]
+}
+
 @test "podman run --memory 32m: a process beyond it is OOM-killed (137), OOMKilled" {
 	# Pid 1 itself: podman run returns 128 + SIGKILL.
 	run pm_run --name c-oom --memory 32m "$IMAGE" tail /dev/zero
