@@ -21,18 +21,7 @@
 #include "spec.h"
 #include "utils.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-  do                                                                                               \
-    {                                                                                              \
-      if (!(cond))                                                                                 \
-        {                                                                                          \
-          fprintf (stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
-          failures++;                                                                              \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
+#include "check.h"
 
 #define CHECK_STR(got, want)                                                                       \
   do                                                                                               \

@@ -19,18 +19,7 @@
 #include "app/netfilter.h"
 #include "error.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-  do                                                                                               \
-    {                                                                                              \
-      if (!(cond))                                                                                 \
-        {                                                                                          \
-          fprintf (stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                              \
-          failures++;                                                                              \
-        }                                                                                          \
-    }                                                                                              \
-  while (0)
+#include "check.h"
 
 /* Parses VALUE, which must hold N endpoints; returns them (malloc'ed).  */
 static struct mk_net_endpoint *
