@@ -3,6 +3,7 @@
 
 #include "app/oci.h"
 #include "app/minimal.h"
+#include "cgroups/cgroup.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -577,7 +578,9 @@ gen_resources (yajl_gen g, const struct mk_app *app)
       gki (g, "limit", app->pids_limit);
       yajl_gen_map_close (g);
     }
-  if (app->io_priority >= 0)
+  /* io_priority is the process's I/O priority (ioPriority, which every
+     kernel has); the cgroup's I/O weight only where the host has one.  */
+  if (app->io_priority >= 0 && mk_cgroup_io_weight_available ())
     {
       static const int weight[] = { 100, 500, 1000 };
       gs (g, "blockIO");

@@ -100,6 +100,12 @@ int mk_cgroup_oom_kill_count (const struct mk_cgroup *cg, uint64_t *count, mk_er
 
 void mk_cgroup_free (struct mk_cgroup *cg);
 
+/* Whether a cgroup made where mkrun runs can take an I/O weight
+   (linux.resources.blockIO.weight): v1 blkio.weight (CFQ) or
+   blkio.bfq.weight, v2 io.bfq.weight or io.weight.  Hosts whose disks use
+   none or mq-deadline have none of them.  */
+bool mk_cgroup_io_weight_available (void);
+
 /* The file that says whether the cgroup is frozen (v1 freezer.state, v2
    cgroup.freeze), malloc'ed; NULL when there is no freezer.  */
 char *mk_cgroup_freezer_file (const struct mk_cgroup *cg);

@@ -986,3 +986,50 @@ mk_cgroup_freezer_file (const struct mk_cgroup *cg)
     return xasprintf ("%s/cgroup.freeze", d->dir);
   return NULL;
 }
+
+/* True if DIR or, since the kernel leaves them off the root cgroup, a
+   directory right below it has one of FILES.  */
+static bool
+dir_or_child_has (const char *dir, const char *const *files)
+{
+  DIR *d = opendir (dir);
+  struct dirent *de;
+  bool found = false;
+
+  if (d == NULL)
+    return false;
+  for (const char *const *f = files; *f && !found; f++)
+    found = faccessat (dirfd (d), *f, F_OK, 0) == 0;
+  while (!found && (de = readdir (d)) != NULL)
+    {
+      if (de->d_type != DT_DIR || de->d_name[0] == '.')
+        continue;
+      for (const char *const *f = files; *f && !found; f++)
+        {
+          _cleanup_free_ char *p = xasprintf ("%s/%s", de->d_name, *f);
+          found = faccessat (dirfd (d), p, F_OK, 0) == 0;
+        }
+    }
+  closedir (d);
+  return found;
+}
+
+bool
+mk_cgroup_io_weight_available (void)
+{
+  static const char *const v1_files[] = { "blkio.weight", "blkio.bfq.weight", NULL };
+  static const char *const v2_files[] = { "io.bfq.weight", "io.weight", NULL };
+  const struct mk_cg_layout *l = mk_cg_layout ();
+
+  for (size_t i = 0; i < l->n_hiers; i++)
+    {
+      const struct mk_cg_hier *h = &l->hiers[i];
+      _cleanup_free_ char *own = NULL, *dir = NULL;
+      if (!strv_contains (h->controllers, h->v2 ? "io" : "blkio"))
+        continue;
+      own = self_cgroup (h, NULL);
+      dir = host_dir (h, own ? own : "/");
+      return dir_or_child_has (dir, h->v2 ? v2_files : v1_files);
+    }
+  return false;
+}

@@ -283,6 +283,25 @@ resources:
 	[ "$status" -eq 0 ]
 }
 
+@test "app: io_priority is the process's I/O priority; a cgroup I/O weight only where the host has one (yaml2oci)" {
+	yaml iop 'application: {name: t_iop, executable: /bin/true}
+resources: {io_priority: low}'
+	run app yaml2oci iop.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .process.ioPriority <<<"$output")" = '{"class":"IOPRIO_CLASS_BE","priority":7}' ]
+	local weight
+	weight=$(jq .linux.resources.blockIO.weight <<<"$output")
+	if has_io_weight; then
+		[ "$weight" = 100 ]
+	else
+		[ "$weight" = null ]
+		# and the app runs here.
+		run app --config iop.yaml
+		[ "$status" -eq 0 ]
+	fi
+}
+
 @test "app: sizes: MB is decimal, MiB and M binary; cpu counts and percentages (yaml2oci)" {
 	for pair in "100MB 100000000" "256MiB 268435456" "256M 268435456" "1G 1073741824" "1.5GB 1500000000"; do
 		set -- $pair

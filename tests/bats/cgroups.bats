@@ -212,6 +212,7 @@ cg2() {
 }
 
 @test "cgroups: blockIO weight" {
+	requires io_weight
 	update_config '.linux.resources.blockIO = {"weight": 500}'
 	start_ctr
 	local f
@@ -226,7 +227,6 @@ cg2() {
 	fi
 	local file
 	[ "$CG" = v2 ] && file="$(cg2)/$f" || file="$(cg blkio)/$f"
-	[ -e "$file" ] || skip "no blkio/io weight file (no BFQ/CFQ scheduler)"
 	cat "$file"
 	# v2's io.weight (1-10000) gets runc's conversion of the v1 weight:
 	# 1 + (500 - 10) * 9999 / 990 = 4950; blkio.weight and bfq take 500.
@@ -240,7 +240,7 @@ cg2() {
 	# (runc 1.1 cannot use the v2 hugetlb controller on a hybrid host.)
 	update_config '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
 	start_ctr
-	if [ -d /sys/fs/cgroup/hugetlb ] && [ "$CG" != v2 ]; then
+	if cgroup_mounted /sys/fs/cgroup/hugetlb && [ "$CG" != v2 ]; then
 		[ "$(cat "$(cg hugetlb)/hugetlb.2MB.limit_in_bytes")" = 4194304 ]
 	else
 		# Pure v2, or hybrid where hugetlb lives only in the v2 mount.

@@ -90,6 +90,25 @@ function fail() {
 # ---------------------------------------------------------------------------
 # Host feature probes
 
+# cgroup_mounted DIR: DIR is a mounted cgroup hierarchy (not just a
+# directory other software left there).
+function cgroup_mounted() {
+	case "$(stat -f -c %T "$1" 2>/dev/null)" in
+	cgroupfs | cgroup2fs) return 0 ;;
+	esac
+	return 1
+}
+
+# has_io_weight: a cgroup can take an I/O weight (CFQ's or BFQ's file in
+# v1, io.weight or io.bfq.weight in v2): not where the disks use none or
+# mq-deadline.  The root cgroup never has them: look one level down too.
+function has_io_weight() {
+	compgen -G "/sys/fs/cgroup/blkio/blkio*weight" >/dev/null ||
+		compgen -G "/sys/fs/cgroup/blkio/*/blkio*weight" >/dev/null ||
+		compgen -G "/sys/fs/cgroup/*/io*.weight" >/dev/null ||
+		compgen -G "/sys/fs/cgroup/unified/*/io*.weight" >/dev/null
+}
+
 # cgroup_mode: prints v1 (legacy), hybrid, v2 (unified) or none.
 function cgroup_mode() {
 	local t
@@ -152,10 +171,13 @@ function requires() {
 			# hugepages, and the controller: a v1 hierarchy, or on the v2
 			# root (pure v2) or on the v2 mount of a hybrid host.
 			compgen -G "/sys/kernel/mm/hugepages/hugepages-*" >/dev/null || skip "test requires hugepages"
-			[ -d /sys/fs/cgroup/hugetlb ] ||
+			cgroup_mounted /sys/fs/cgroup/hugetlb ||
 				grep -qsw hugetlb /sys/fs/cgroup/cgroup.controllers ||
 				grep -qsw hugetlb /sys/fs/cgroup/unified/cgroup.controllers ||
 				skip "test requires the hugetlb cgroup controller"
+			;;
+		io_weight)
+			has_io_weight || skip "test requires a cgroup I/O weight (the BFQ I/O scheduler): this host has none"
 			;;
 		vm)
 			[ -n "${MKRUN_TEST_VM:-}" ] || skip "changes system-wide state: runs in the test VM (tests/vm)"
