@@ -11,11 +11,11 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "container.h"
-#include "hpc/profile.h"
 #include "devices.h"
 #include "foreground.h"
-#include "hpc/gpu.h"
 #include "hooks.h"
+#include "hpc/gpu.h"
+#include "hpc/profile.h"
 #include "init.h"
 #include "namespaces.h"
 #include "rootfs.h"
@@ -292,8 +292,9 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   if (c->spec->hpc && mk_hpc_partition (o->root, o->id, c->cg, err) < 0)
     return -1;
   if (c->spec->net_allow
-      && mk_netfilter_attach (mk_cgroup_clone_fd (c->cg), c->spec->net_allow,
-                              c->spec->n_net_allow, err) < 0)
+      && mk_netfilter_attach (mk_cgroup_clone_fd (c->cg), c->spec->net_allow, c->spec->n_net_allow,
+                              err)
+             < 0)
     return -1;
   if (!run_mode)
     {
@@ -330,6 +331,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   a.state_dirfd = c->dirfd;
   a.fifo_fd = fifo_fd;
   a.console_fd = console_child;
+  a.procfd = -1;
   a.no_pivot = o->no_pivot;
   a.no_new_keyring = o->no_new_keyring;
   a.preserve_fds = o->preserve_fds;
@@ -911,8 +913,8 @@ mk_container_update (const char *root, const char *id, const char *resources_jso
       mk_error_set (err, 0, "container `%s` has no cgroup", id);
       goto out;
     }
-  if (mk_hpc_check_cpus (root, id, r->cpu_cpus, err) < 0 || mk_cgroup_load (st->cgroup_path, &cg, err) < 0
-      || mk_cgroup_update (cg, r, err) < 0)
+  if (mk_hpc_check_cpus (root, id, r->cpu_cpus, err) < 0
+      || mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_update (cg, r, err) < 0)
     goto out;
   ret = 0;
 out:

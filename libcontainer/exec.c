@@ -15,6 +15,7 @@
 #include "container.h"
 #include "foreground.h"
 #include "init.h"
+#include "kernfs.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -292,12 +293,16 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
 {
   mk_error *err = NULL;
   _cleanup_free_ char *exec_path = NULL;
-  int notify_fd = -1;
+  int notify_fd = -1, procfd;
 
-  syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* While still the host's root: the v1 cgroups (the v2 one by clone3).  */
   if (a->cg && mk_cgroup_enter_self_v1 (a->cg, &err) < 0)
+    goto fail;
+  /* The host's /proc, for the oom score and LSM labels: the container's
+     may be anything its image made it.  Closed before capabilities go.  */
+  procfd = mk_kernfs_open_root ("/proc", &err);
+  if (procfd < 0)
     goto fail;
   if (a->ns_flags && setns (a->pidfd, a->ns_flags) < 0)
     {
@@ -309,20 +314,28 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
       mk_error_set (&err, errno, "enter the container's root");
       goto fail;
     }
-  close (a->rootfd);
-  close (a->pidfd);
+  {
+    /* Inside now: nothing of the runtime's stays open (the state dir, the
+       cgroups, the init's root), or execve could still resolve the
+       program's path through /proc/self/fd/N of it (CVE-2024-21626).  */
+    int keep[] = { a->sync_fd, a->console_fd, procfd };
+    mk_close_fds_from (3 + a->preserve_fds, keep, MK_ARRAY_SIZE (keep));
+  }
   if (chdir ("/") < 0)
     {
       mk_error_set (&err, errno, "chdir /");
       goto fail;
     }
-  if (mk_init_prepare_process (a->spec, a->proc, a->console_fd, &exec_path, &notify_fd, &err) < 0)
+  if (mk_init_prepare_process (a->spec, a->proc, a->console_fd, procfd, &exec_path, &notify_fd,
+                               &err)
+      < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0);
   if (mk_sync_send (a->sync_fd, MK_SYNC_READY, NULL, 0, notify_fd) < 0)
     _exit (1);
   if (notify_fd >= 0)
     close (notify_fd);
+  mk_close_fds_from (3 + a->preserve_fds, &a->sync_fd, 1);
   sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
   execve (exec_path, a->proc->args, a->proc->env);
   mk_error_set (&err, errno, "exec `%s`", exec_path);

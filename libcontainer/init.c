@@ -10,8 +10,9 @@
 #include "devices.h"
 #include "foreground.h"
 #include "hooks.h"
-#include "init.h"
 #include "hpc/profile.h"
+#include "init.h"
+#include "kernfs.h"
 #include "mounts.h"
 #include "process.h"
 #include "rootfs.h"
@@ -144,7 +145,21 @@ setup_rootfs (struct mk_init_args *a, mk_error **err)
     }
   if (mk_rootfs_pivot (a->spec, rootfd, a->no_pivot, err) < 0)
     return -1;
-  return mk_rootfs_finish (a->spec, err);
+  /* The terminal now, while / may still be written: /dev/console is made
+     and the pty bound there (runc's console), not through anything the
+     image put at that path.  */
+  if (a->process->terminal && a->console_fd >= 0)
+    {
+      if (setsid () < 0)
+        return mk_error_set (err, errno, "setsid");
+      if (mk_terminal_setup (a->console_fd, a->process->console_height, a->process->console_width,
+                             true, err)
+          < 0)
+        return -1;
+      close (a->console_fd);
+      a->console_fd = -1;
+    }
+  return mk_rootfs_finish (a->spec, a->procfd, mctx.proc_dev, err);
 }
 
 /* Waits for `start` (a writer on exec.fifo) or, for run, the runtime's go. */
@@ -179,28 +194,19 @@ wait_start (struct mk_init_args *a, mk_error **err)
 }
 
 /* Execs the program with the runtime's signal mask.  A failure is told on
-   stderr: the runtime has gone on since READY and reads no message now.  */
+   stderr: the runtime has gone on since READY and reads no message now.
+   Nothing but stdio, the preserved fds and KEEP (close-on-exec, as are
+   exec.fifo and the sync socket, neither a directory) is open while
+   execve resolves the path.  */
 static void __attribute__ ((noreturn))
-exec_program (const struct mk_init_args *a, const char *exec_path)
+exec_program (const struct mk_init_args *a, const char *exec_path, int keep)
 {
+  int fds[] = { a->sync_fd, a->fifo_fd, keep };
+  mk_close_fds_from (3 + a->preserve_fds, fds, MK_ARRAY_SIZE (fds));
   sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
   execve (exec_path, a->process->args, a->process->env);
   fprintf (stderr, "mkrun: exec `%s`: %s\n", exec_path, strerror (errno));
   _exit (127);
-}
-
-/* Closes every descriptor; close_range may be missing from an old seccomp
-   profile.  */
-static void
-close_all_fds (void)
-{
-  struct rlimit rl;
-  if (syscall (SYS_close_range, 0, ~0U, 0) == 0)
-    return;
-  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
-    rl.rlim_cur = 1024;
-  for (rlim_t fd = 0; fd < rl.rlim_cur; fd++)
-    close ((int)fd);
 }
 
 /* org.mkrun.init: the program runs as our child and we stay as the
@@ -244,7 +250,7 @@ run_init_shim (const struct mk_init_args *a, const char *exec_path)
       prctl (PR_SET_PDEATHSIG, SIGKILL);
       if (getppid () != self)
         _exit (127);
-      exec_program (a, exec_path);
+      exec_program (a, exec_path, pipefd[1]);
     }
   close (pipefd[1]);
   /* EOF once the child has exec'd (or died).  Until then we hold exec.fifo
@@ -256,7 +262,7 @@ run_init_shim (const struct mk_init_args *a, const char *exec_path)
      readers of the program's pipes or pty see EOF when it closes them.  We
      remain the pty's session leader: a hangup's SIGHUP comes to us and is
      passed on.  */
-  close_all_fds ();
+  mk_close_fds_from (0, NULL, 0);
   for (;;)
     {
       int sig = sigwaitinfo (&all, NULL), status;
@@ -277,27 +283,34 @@ run_init_shim (const struct mk_init_args *a, const char *exec_path)
 
 int
 mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
-                         char **exec_path, int *notify_fd, mk_error **err)
+                         int procfd, char **exec_path, int *notify_fd, mk_error **err)
 {
   bool seccomp_loaded = false;
+  int r;
 
-  if (setsid () < 0)
-    return mk_error_set (err, errno, "setsid");
-  if (p->terminal && console_fd >= 0
-      && mk_terminal_setup (console_fd, p->console_height, p->console_width, err) < 0)
-    return -1;
+  /* (The init may have set its terminal up already, as session leader.)  */
+  if (getsid (0) != getpid () && setsid () < 0)
+    r = mk_error_set (err, errno, "setsid");
+  else if (p->terminal && console_fd >= 0
+           && mk_terminal_setup (console_fd, p->console_height, p->console_width, false, err) < 0)
+    r = -1;
+  else if (mk_process_apply_limits (spec, p, procfd, err) < 0
+           || mk_hpc_apply_process (spec->hpc, err) < 0)
+    r = -1;
+  else
+    {
+      umask (p->has_umask ? p->umask : 022);
+      r = mk_process_chdir (p, err) < 0 || mk_process_find_exec (p, exec_path, err) < 0
+                  || mk_process_set_labels (p, procfd, err) < 0
+              ? -1
+              : 0;
+    }
+  /* The last write through PROCFD (which may be the host's) is done.  */
   if (console_fd >= 0)
     close (console_fd);
-  if (mk_process_apply_limits (spec, p, err) < 0)
-    return -1;
-  if (mk_hpc_apply_process (spec->hpc, err) < 0)
-    return -1;
-  umask (p->has_umask ? p->umask : 022);
-  if (mk_process_find_exec (p, exec_path, err) < 0)
-    return -1;
-  if (mk_process_chdir (p, err) < 0)
-    return -1;
-  if (mk_process_set_labels (p, err) < 0)
+  if (procfd >= 0)
+    close (procfd);
+  if (r < 0)
     return -1;
 
   /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
@@ -337,18 +350,30 @@ mk_init_run (struct mk_init_args *a)
      so `state`, `list` and `start` can take it while we wait.  */
   if (a->state_dirfd >= 0)
     close (a->state_dirfd);
-  /* Everything the caller did not ask to pass on is closed at exec.  */
-  syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (a->self_enter && mk_cgroup_enter_self_v1 (a->self_enter, &err) < 0)
+    goto fail;
   {
-    /* The host's /proc is still ours: its "self" is our host pid.  */
+    /* Nothing of the runtime's is needed from here on (its cgroup and
+       state directories, the caller's strays): close it all now rather than
+       at exec, where execve would still resolve the program's path through
+       /proc/self/fd/N of a directory (CVE-2024-21626).  */
+    int keep[] = { a->sync_fd, a->fifo_fd, a->console_fd };
+    mk_close_fds_from (3 + a->preserve_fds, keep, MK_ARRAY_SIZE (keep));
+  }
+  /* The host's /proc is still ours: the init's own writes to procfs
+     (sysctl, oom_score_adj, LSM labels) go through it, whatever the
+     container's /proc turns out to be; closed before the runtime hears
+     READY.  Its "self" is our host pid.  */
+  a->procfd = mk_kernfs_open_root ("/proc", &err);
+  if (a->procfd < 0)
+    goto fail;
+  {
     char buf[32];
-    ssize_t n = readlink ("/proc/self", buf, sizeof (buf) - 1);
+    ssize_t n = readlinkat (a->procfd, "self", buf, sizeof (buf) - 1);
     buf[n > 0 ? n : 0] = '\0';
     a->host_pid = (pid_t)atoi (buf);
   }
-  if (a->self_enter && mk_cgroup_enter_self_v1 (a->self_enter, &err) < 0)
-    goto fail;
   if (a->bundle && chdir (a->bundle) < 0)
     {
       mk_error_set (&err, errno, "chdir to the bundle");
@@ -370,7 +395,9 @@ mk_init_run (struct mk_init_args *a)
   if (wait_cgroup (a, &err) < 0)
     goto fail;
 
-  if (mk_init_prepare_process (a->spec, p, a->console_fd, &exec_path, &notify_fd, &err) < 0)
+  if (mk_init_prepare_process (a->spec, p, a->console_fd, steal_fd (&a->procfd), &exec_path,
+                               &notify_fd, &err)
+      < 0)
     goto fail;
 
   /* Once told we are ready the runtime may be gone at any moment (create
@@ -391,7 +418,7 @@ mk_init_run (struct mk_init_args *a)
     }
   if (a->spec->init_shim)
     run_init_shim (a, exec_path);
-  exec_program (a, exec_path);
+  exec_program (a, exec_path, -1);
 
 fail:
   mk_sync_fail (a->sync_fd, err);

@@ -17,27 +17,30 @@ struct mk_init_args
   struct mk_ns_plan plan;
   const char *bundle;
   const char *id;
-  pid_t host_pid;     /* the init's pid as the host sees it, for hooks */
-  int sync_fd;        /* the init's end of the socketpair */
-  int state_dirfd;    /* the runtime's locked state dir: closed first thing */
-  int fifo_fd;        /* exec.fifo opened O_RDONLY|O_NONBLOCK; -1 for run */
-  int console_fd;     /* connected --console-socket, or -1 */
+  pid_t host_pid;  /* the init's pid as the host sees it, for hooks */
+  int sync_fd;     /* the init's end of the socketpair */
+  int state_dirfd; /* the runtime's locked state dir: closed first thing */
+  int fifo_fd;     /* exec.fifo opened O_RDONLY|O_NONBLOCK; -1 for run */
+  int console_fd;  /* connected --console-socket, or -1 */
+  int procfd;      /* the init's: the host's /proc, checked (kernfs.h) */
   bool no_pivot;
   bool no_new_keyring;
-  bool wait_cgroup;   /* the runtime moves it into its cgroup after clone */
+  bool wait_cgroup;                   /* the runtime moves it into its cgroup after clone */
   const struct mk_cgroup *self_enter; /* or the init moves itself (v1) */
-  bool pause_for_hooks; /* prestart/createRuntime/createContainer hooks exist */
+  bool pause_for_hooks;               /* prestart/createRuntime/createContainer hooks exist */
   int preserve_fds;
-  sigset_t sigmask;   /* the runtime's mask before it blocked signals */
+  sigset_t sigmask; /* the runtime's mask before it blocked signals */
 };
 
 /* The steps the init and exec's process share, after namespaces and the
    root are in place: setsid, the terminal (sent over CONSOLE_FD, then
-   closed), limits, umask, the lookup of args[0], cwd, LSM labels, seccomp,
-   capabilities and user.  *exec_path is what to execve, *notify_fd the
-   seccomp listener fd or -1.  */
-int mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p,
-                             int console_fd, char **exec_path, int *notify_fd, mk_error **err);
+   closed), limits, umask, cwd, the lookup of args[0], LSM labels, seccomp,
+   capabilities and user.  PROCFD (a checked procfs handle for the oom
+   score and labels, kernfs.h) is closed once written through, before
+   capabilities go.  *exec_path is what to execve, *notify_fd the seccomp
+   listener fd or -1.  */
+int mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
+                             int procfd, char **exec_path, int *notify_fd, mk_error **err);
 
 /* Never returns: execs process.args or reports an error on sync_fd and
    exits.  */

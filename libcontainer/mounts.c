@@ -1,6 +1,7 @@
 /* mounts.c: see mounts.h.  */
 #include "config.h"
 
+#include "kernfs.h"
 #include "mounts.h"
 #include "utils.h"
 
@@ -24,11 +25,12 @@
 /* ---- resolving inside the root -------------------------------------- */
 
 static int
-walk_in_root (int rootfd, const char *path, int flags)
+walk_in_root (int rootfd, const char *path, int flags, bool no_symlinks)
 {
   /* The fallback for kernels without openat2: one component at a time,
      with O_NOFOLLOW; a symlink's target is walked again from the root (or
-     its directory), and ".." never climbs above the root.  */
+     its directory), and ".." never climbs above the root.  NO_SYMLINKS:
+     any symlink is ELOOP.  */
   int fds[256];
   int depth = 0, links = 0, result = -1, e = 0;
   char *queue = xstrdup (path), *p = queue;
@@ -81,7 +83,7 @@ walk_in_root (int rootfd, const char *path, int flags)
           ssize_t n = readlinkat (fd, "", target, sizeof (target) - 1);
           char *next;
           close (fd);
-          if (n < 0 || ++links > 40)
+          if (n < 0 || ++links > 40 || no_symlinks)
             {
               e = n < 0 ? errno : ELOOP;
               goto out;
@@ -95,7 +97,7 @@ walk_in_root (int rootfd, const char *path, int flags)
           queue = p = next;
           continue;
         }
-      if (depth + 1 >= (int) MK_ARRAY_SIZE (fds))
+      if (depth + 1 >= (int)MK_ARRAY_SIZE (fds))
         {
           close (fd);
           e = ENAMETOOLONG;
@@ -120,12 +122,13 @@ out:
   return result;
 }
 
-int
-mk_open_in_root (int rootfd, const char *path, int flags)
+static int
+open_in_root (int rootfd, const char *path, int flags, bool no_symlinks)
 {
   static int no_openat2;
-  struct open_how how = { .flags = (unsigned long long) (flags | O_CLOEXEC),
-                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS
+                                     | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0) };
   const char *rel = path;
   int fd;
 
@@ -135,13 +138,25 @@ mk_open_in_root (int rootfd, const char *path, int flags)
     rel = ".";
   if (!no_openat2)
     {
-      fd = (int) syscall (SYS_openat2, rootfd, rel, &how, sizeof (how));
+      fd = (int)syscall (SYS_openat2, rootfd, rel, &how, sizeof (how));
       if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
         return fd;
       if (errno == ENOSYS)
         no_openat2 = 1;
     }
-  return walk_in_root (rootfd, rel, flags);
+  return walk_in_root (rootfd, rel, flags, no_symlinks);
+}
+
+int
+mk_open_in_root (int rootfd, const char *path, int flags)
+{
+  return open_in_root (rootfd, path, flags, false);
+}
+
+int
+mk_open_in_root_nosymlinks (int rootfd, const char *path, int flags)
+{
+  return open_in_root (rootfd, path, flags, true);
 }
 
 int
@@ -192,8 +207,8 @@ mk_mkpath_in_root (int rootfd, const char *path, bool as_file, int *out, mk_erro
                 return mk_error_set (err, errno, "resolve `%s` in the rootfs", p);
               if (leaf && as_file)
                 {
-                  int f = openat (parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                                  0644);
+                  int f = openat (parent, name,
+                                  O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
                   if (f < 0 && errno != EEXIST)
                     return mk_error_set (err, errno, "create `%s` in the rootfs", p);
                   if (f >= 0)
@@ -214,6 +229,78 @@ mk_mkpath_in_root (int rootfd, const char *path, bool as_file, int *out, mk_erro
     return mk_error_set (err, errno, "resolve `%s` in the rootfs", path);
   *out = fd;
   return 0;
+}
+
+/* ---- mounting through descriptors ------------------------------------- */
+
+/* The new mount API (Linux 5.2; mount_setattr 5.12) works on the
+   descriptors themselves.  Where it is missing, /proc/self/fd/N stands in:
+   callers after pivot_root check first that /proc is the kernel's.  */
+
+int
+mk_mount_bind_fd (int srcfd, int targetfd, bool recursive)
+{
+  _cleanup_close_ int tree = (int)syscall (SYS_open_tree, srcfd, "",
+                                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH
+                                               | (recursive ? AT_RECURSIVE : 0));
+  char src[64], dst[64];
+
+  if (tree >= 0)
+    return (int)syscall (SYS_move_mount, tree, "", targetfd, "",
+                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  if (errno != ENOSYS)
+    return -1;
+  PROC_FD_PATH (src, srcfd);
+  PROC_FD_PATH (dst, targetfd);
+  return mount (src, dst, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL);
+}
+
+int
+mk_mount_empty_fd (int targetfd)
+{
+  _cleanup_close_ int fs = (int)syscall (SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+  _cleanup_close_ int mnt = -1;
+  char dst[64];
+
+  if (fs >= 0)
+    {
+      if (syscall (SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "0k", 0) < 0
+          || syscall (SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return -1;
+      mnt = (int)syscall (SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+      if (mnt < 0)
+        return -1;
+      return (int)syscall (SYS_move_mount, mnt, "", targetfd, "",
+                           MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    }
+  if (errno != ENOSYS)
+    return -1;
+  PROC_FD_PATH (dst, targetfd);
+  return mount ("tmpfs", dst, "tmpfs", MS_RDONLY, "size=0k");
+}
+
+int
+mk_mount_readonly_fd (int targetfd)
+{
+  _cleanup_close_ int tree
+      = (int)syscall (SYS_open_tree, targetfd, "",
+                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  char dst[64];
+
+  if (tree >= 0
+      && syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr))
+             == 0)
+    return (int)syscall (SYS_move_mount, tree, "", targetfd, "",
+                         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  if (errno != ENOSYS)
+    return -1;
+  PROC_FD_PATH (dst, targetfd);
+  if (mount (dst, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return -1;
+  /* The new mount, not the one below it.  */
+  return mount (NULL, dst, NULL,
+                MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | mk_mount_flags_of (dst), NULL);
 }
 
 /* ---- mounting --------------------------------------------------------- */
@@ -268,7 +355,7 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
 
   if (nu == 0 || ng == 0)
     return mk_error_set (err, 0, "idmap needs uidMappings and gidMappings");
-  pid = (pid_t) syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = (pid_t)syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
     return mk_error_set (err, errno, "idmap: create a user namespace");
   if (pid == 0)
@@ -280,7 +367,7 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
   {
     /* PID is the child's number in our pid namespace; the /proc we write
        through may be the host's: ask the pidfd which number it has there. */
-    int pfd = (int) syscall (SYS_pidfd_open, pid, 0);
+    int pfd = (int)syscall (SYS_pidfd_open, pid, 0);
     char info[64], *buf2 = NULL;
     if (pfd >= 0)
       {
@@ -289,7 +376,7 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
           {
             char *p = strstr (buf2, "\nPid:");
             if (p)
-              pid_in_proc = (pid_t) atoi (p + 5);
+              pid_in_proc = (pid_t)atoi (p + 5);
           }
         mk_error_free (e);
         e = NULL;
@@ -299,17 +386,17 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
   }
   len = 0;
   for (size_t i = 0; i < nu; i++)
-    len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", um[i].container_id,
-                     um[i].host_id, um[i].size);
+    len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", um[i].container_id, um[i].host_id,
+                     um[i].size);
   snprintf (path, sizeof (path), "/proc/%d/uid_map", pid_in_proc);
-  if (mk_write_file_at (AT_FDCWD, path, buf, len, &e) == 0)
+  if (mk_kernfs_write (-1, path, buf, &e) == 0)
     {
       len = 0;
       for (size_t i = 0; i < ng; i++)
         len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", gm[i].container_id,
                          gm[i].host_id, gm[i].size);
       snprintf (path, sizeof (path), "/proc/%d/gid_map", pid_in_proc);
-      mk_write_file_at (AT_FDCWD, path, buf, len, &e);
+      mk_kernfs_write (-1, path, buf, &e);
     }
   snprintf (path, sizeof (path), "/proc/%d/ns/user", pid_in_proc);
   fd = e ? -1 : open (path, O_RDONLY | O_CLOEXEC);
@@ -327,27 +414,29 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
 }
 
 static int
-mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, int targetfd,
-                mk_error **err)
+mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, int targetfd, mk_error **err)
 {
   _cleanup_close_ int tree = -1;
   _cleanup_close_ int userns = -1;
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
 
-  tree = (int) syscall (SYS_open_tree, AT_FDCWD, m->source,
-                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0));
+  tree = (int)syscall (SYS_open_tree, AT_FDCWD, m->source,
+                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0));
   if (tree < 0)
     return mk_error_set (err, errno, "idmap: open_tree `%s`", m->source);
   userns = idmap_userns (spec, m, err);
   if (userns < 0)
     return -1;
-  attr.userns_fd = (unsigned long long) userns;
+  attr.userns_fd = (unsigned long long)userns;
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (m->recursive ? AT_RECURSIVE : 0),
-               &attr, sizeof (attr)) < 0)
-    return mk_error_set (err, errno, "idmap: mount_setattr (the filesystem may not support "
-                                     "idmapped mounts)");
+               &attr, sizeof (attr))
+      < 0)
+    return mk_error_set (err, errno,
+                         "idmap: mount_setattr (the filesystem may not support "
+                         "idmapped mounts)");
   if (syscall (SYS_move_mount, tree, "", targetfd, "",
-               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      < 0)
     return mk_error_set (err, errno, "idmap: move_mount");
   return 0;
 }
@@ -437,8 +526,8 @@ own_cgroup (const struct cgroup_mnt *c, const char *proc_cgroup)
 }
 
 static int
-mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
-              const char *where, mk_error **err)
+mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd, const char *where,
+              mk_error **err)
 {
   struct cgroup_mnt *mnts = NULL;
   size_t n = 0;
@@ -495,7 +584,8 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
     }
   /* v1 and hybrid: a tmpfs with one directory per hierarchy.  */
   if (mount ("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-             "mode=755") < 0)
+             "mode=755")
+      < 0)
     {
       mk_error_set (err, errno, "%s: mount tmpfs for cgroups", where);
       goto out;
@@ -528,7 +618,8 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
           else if (strcmp (opts, "rw") == 0 || strcmp (opts, "ro") == 0)
             opts = NULL;
           if (mount ("cgroup", sub, mnts[i].v2 ? "cgroup2" : "cgroup", flags,
-                     mnts[i].v2 ? NULL : opts) < 0)
+                     mnts[i].v2 ? NULL : opts)
+              < 0)
             {
               mk_error_set (err, errno, "%s: mount cgroup `%s`", where, mnts[i].name);
               goto out;
@@ -555,7 +646,8 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
     }
   if ((flags & MS_RDONLY)
       && mount (NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                "mode=755") < 0)
+                "mode=755")
+             < 0)
     {
       /* Remount through the new mount, not the directory below it.  */
       char again[64];
@@ -563,7 +655,8 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd,
       PROC_FD_PATH (again, nfd);
       if (nfd < 0
           || mount (NULL, again, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                    "mode=755") < 0)
+                    "mode=755")
+                 < 0)
         {
           mk_error_set (err, errno, "%s: remount cgroups read-only", where);
           goto out;
@@ -589,6 +682,7 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
   char target[64];
   bool is_dir = true;
   const char *type = m->type;
+  bool kernfs = !m->bind && type && (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0);
   mk_error *e = NULL;
 
   if (m->bind)
@@ -604,6 +698,19 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
       mk_error_free (e);
       return -1;
     }
+  if (kernfs)
+    {
+      /* The kernel's own file systems go where the destination says, not
+         where an image's symlink points (the runtime writes through them
+         later, and checks them: see rootfs.c).  */
+      _cleanup_close_ int direct = mk_open_in_root_nosymlinks (ctx->rootfd, m->destination, O_PATH);
+      if (direct < 0)
+        return mk_error_set (err, errno == ELOOP ? 0 : errno,
+                             errno == ELOOP ? "%s.destination: `%s` goes through a symlink in the "
+                                              "rootfs (refused for %s)"
+                                            : "%s.destination: `%s` (%s)",
+                             where, m->destination, type);
+    }
   PROC_FD_PATH (target, targetfd);
 
   if (m->bind)
@@ -614,8 +721,7 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
             return mk_error_prefix (err, "%s", where);
         }
       else if (mount (m->source, target, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL) < 0)
-        return mk_error_set (err, errno, "%s: bind `%s` on `%s`", where, m->source,
-                             m->destination);
+        return mk_error_set (err, errno, "%s: bind `%s` on `%s`", where, m->source, m->destination);
     }
   else if (type && strcmp (type, "cgroup") == 0)
     {
@@ -665,6 +771,15 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
   if (newfd < 0)
     return mk_error_set (err, errno, "%s: open `%s` after mounting", where, m->destination);
   PROC_FD_PATH (target, newfd);
+  if (kernfs && strcmp (type, "proc") == 0 && strspn (m->destination, "/") == 1
+      && strncmp (m->destination + 1, "proc", 4) == 0
+      && m->destination[5 + strspn (m->destination + 5, "/")] == '\0')
+    {
+      struct stat st;
+      if (fstat (newfd, &st) < 0)
+        return mk_error_set (err, errno, "%s: stat `%s`", where, m->destination);
+      ctx->proc_dev = st.st_dev;
+    }
   if (m->bind)
     {
       unsigned long want = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
@@ -681,8 +796,7 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
   if (m->attr_set || m->attr_clr)
     {
       struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
-      if (syscall (SYS_mount_setattr, newfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-                   sizeof (attr))
+      if (syscall (SYS_mount_setattr, newfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr))
           < 0)
         return mk_error_set (err, errno, "%s: set recursive attributes of `%s`", where,
                              m->destination);

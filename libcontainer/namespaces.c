@@ -1,13 +1,14 @@
 /* namespaces.c: see namespaces.h.  */
 #include "config.h"
 
+#include "kernfs.h"
 #include "namespaces.h"
 #include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <linux/sched.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,8 +63,8 @@ mk_ns_plan (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_error **err)
   if ((spec->n_uid_mappings || spec->n_gid_mappings) && !plan->new_user)
     return mk_error_set (err, 0, "linux.uidMappings: needs a new user namespace");
   if (plan->new_user && (!spec->n_uid_mappings || !spec->n_gid_mappings))
-    return mk_error_set (err, 0,
-                         "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+    return mk_error_set (
+        err, 0, "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
   if (spec->n_time_offsets)
     {
       const struct mk_namespace *t = mk_spec_namespace (spec, CLONE_NEWTIME);
@@ -116,9 +117,8 @@ mk_ns_before_clone (const struct mk_spec *spec, struct mk_ns_plan *plan, mk_erro
           const struct mk_time_offset *t = &spec->time_offsets[i];
           char line[128];
           mk_error *e = NULL;
-          snprintf (line, sizeof (line), "%d %lld %u\n", t->clock, (long long) t->secs,
-                    t->nanosecs);
-          if (mk_write_string_at (AT_FDCWD, "/proc/self/timens_offsets", line, &e) < 0)
+          snprintf (line, sizeof (line), "%d %lld %u\n", t->clock, (long long)t->secs, t->nanosecs);
+          if (mk_kernfs_write (-1, "/proc/self/timens_offsets", line, &e) < 0)
             {
               mk_error_set (err, e->errnum, "linux.timeOffsets: write timens_offsets");
               mk_error_free (e);
@@ -168,7 +168,7 @@ static int
 write_map (pid_t pid, const char *file, const struct mk_idmap *m, size_t n, const char *where,
            mk_error **err)
 {
-  char path[64], buf[4096];
+  char path[64], buf[4096] = "";
   size_t len = 0;
   mk_error *e = NULL;
 
@@ -176,7 +176,7 @@ write_map (pid_t pid, const char *file, const struct mk_idmap *m, size_t n, cons
     len += snprintf (buf + len, sizeof (buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
                      m[i].size);
   snprintf (path, sizeof (path), "/proc/%d/%s", pid, file);
-  if (mk_write_file_at (AT_FDCWD, path, buf, len, &e) < 0)
+  if (mk_kernfs_write (-1, path, buf, &e) < 0)
     {
       mk_error_set (err, e->errnum, "%s: write %s", where, file);
       mk_error_free (e);
@@ -188,8 +188,8 @@ write_map (pid_t pid, const char *file, const struct mk_idmap *m, size_t n, cons
 int
 mk_ns_write_idmaps (const struct mk_spec *spec, pid_t pid, mk_error **err)
 {
-  if (write_map (pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, "linux.uidMappings",
-                 err) < 0)
+  if (write_map (pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, "linux.uidMappings", err)
+      < 0)
     return -1;
   return write_map (pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, "linux.gidMappings",
                     err);

@@ -1,12 +1,15 @@
 /* process.c: see process.h.  */
 #include "config.h"
 
+#include "kernfs.h"
+#include "mounts.h"
 #include "process.h"
 #include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,14 +31,15 @@ struct sched_attr_
 };
 
 int
-mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process *p, mk_error **err)
+mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process *p, int procfd,
+                         mk_error **err)
 {
   if (p->has_oom_score_adj)
     {
       char buf[16];
       mk_error *e = NULL;
       snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
-      if (mk_write_string_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, &e) < 0)
+      if (mk_kernfs_write (procfd, "/proc/self/oom_score_adj", buf, &e) < 0)
         {
           mk_error_set (err, e->errnum, "process.oomScoreAdj: set %d", p->oom_score_adj);
           mk_error_free (e);
@@ -109,37 +113,68 @@ env_path (char *const *env)
   return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
+/* CAND (absolute) resolves inside ROOTFD, with no magic link on the way, to
+   a regular file with an execute bit.  errno says why not.  */
 static bool
-executable (const char *path)
+executable (int rootfd, const char *cand)
 {
+  _cleanup_close_ int fd = mk_open_in_root (rootfd, cand, O_PATH);
   struct stat st;
-  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return false;
+  if (!S_ISREG (st.st_mode) || !(st.st_mode & 0111))
+    {
+      errno = S_ISDIR (st.st_mode) ? EISDIR : EACCES;
+      return false;
+    }
+  return true;
+}
+
+/* NAME (relative) made absolute against the current directory.  */
+static char *
+absolute (const char *name)
+{
+  char cwd[PATH_MAX];
+  if (name[0] == '/')
+    return xstrdup (name);
+  if (getcwd (cwd, sizeof (cwd)) == NULL)
+    return xstrdup (name);
+  return xasprintf ("%s/%s", strcmp (cwd, "/") == 0 ? "" : cwd, name);
 }
 
 int
 mk_process_find_exec (const struct mk_process *p, char **out, mk_error **err)
 {
   const char *name = p->args[0];
+  _cleanup_close_ int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   const char *path, *s;
 
+  if (rootfd < 0)
+    return mk_error_set (err, errno, "open the container's root");
   if (strchr (name, '/'))
     {
-      if (!executable (name))
-        return mk_error_set (err, errno ? errno : EACCES, "process.args[0]: exec `%s`", name);
-      *out = xstrdup (name);
+      _cleanup_free_ char *abs = absolute (name);
+      if (!executable (rootfd, abs))
+        return mk_error_set (err, errno,
+                             errno == EXDEV || errno == ELOOP
+                                 ? "process.args[0]: exec `%s` (a /proc magic link or a symlink "
+                                   "loop on the way)"
+                                 : "process.args[0]: exec `%s`",
+                             name);
+      *out = steal_pointer (&abs);
       return 0;
     }
   path = env_path (p->env);
   for (s = path;; s = strchr (s, ':') + 1)
     {
       size_t len = strcspn (s, ":");
-      char *cand = xasprintf ("%.*s/%s", (int)len, len ? s : ".", name);
-      if (executable (cand))
+      _cleanup_free_ char *rel = xasprintf ("%.*s/%s", (int)len, len ? s : ".", name);
+      _cleanup_free_ char *cand = absolute (rel);
+      if (executable (rootfd, cand))
         {
-          *out = cand;
+          *out = steal_pointer (&cand);
           return 0;
         }
-      free (cand);
       if (s[len] == '\0')
         break;
     }
@@ -148,7 +183,7 @@ mk_process_find_exec (const struct mk_process *p, char **out, mk_error **err)
 }
 
 int
-mk_process_set_labels (const struct mk_process *p, mk_error **err)
+mk_process_set_labels (const struct mk_process *p, int procfd, mk_error **err)
 {
   if (p->apparmor_profile && p->apparmor_profile[0])
     {
@@ -156,8 +191,8 @@ mk_process_set_labels (const struct mk_process *p, mk_error **err)
       mk_error *e = NULL;
       /* Since 5.8 AppArmor has its own directory; older kernels the
          shared one.  */
-      if (mk_write_string_at (AT_FDCWD, "/proc/self/attr/apparmor/exec", v, &e) < 0
-          && mk_write_string_at (AT_FDCWD, "/proc/self/attr/exec", v, NULL) < 0)
+      if (mk_kernfs_write (procfd, "/proc/thread-self/attr/apparmor/exec", v, &e) < 0
+          && mk_kernfs_write (procfd, "/proc/thread-self/attr/exec", v, NULL) < 0)
         {
           mk_error_free (e);
           return mk_error_set (err, errno, "process.apparmorProfile: set `%s`",
@@ -166,7 +201,7 @@ mk_process_set_labels (const struct mk_process *p, mk_error **err)
       mk_error_free (e);
     }
   if (p->selinux_label && p->selinux_label[0]
-      && mk_write_string_at (AT_FDCWD, "/proc/self/attr/exec", p->selinux_label, NULL) < 0)
+      && mk_kernfs_write (procfd, "/proc/thread-self/attr/exec", p->selinux_label, NULL) < 0)
     return mk_error_set (err, errno, "process.selinuxLabel: set `%s`", p->selinux_label);
   return 0;
 }

@@ -1,19 +1,25 @@
 /* rootfs.c: see rootfs.h.  */
 #include "config.h"
 
-#include "rootfs.h"
+#include "kernfs.h"
 #include "mounts.h"
+#include "rootfs.h"
 #include "utils.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 int
 mk_rootfs_prepare (const struct mk_spec *spec, int *rootfd, mk_error **err)
@@ -36,9 +42,69 @@ mk_rootfs_prepare (const struct mk_spec *spec, int *rootfd, mk_error **err)
   return 0;
 }
 
+/* --no-pivot leaves the host's mounts in the container's mount namespace,
+   below the chroot.  The kernel lets a process with CAP_SYS_ADMIN in its
+   own user namespace mount a new procfs or sysfs only where one is already
+   fully visible in its mount namespace, and the host's would be: so they
+   are detached first, or covered where that is refused (runc's answer).  */
+static int
+hide_host_kernfs (const char *root, mk_error **err)
+{
+  _cleanup_free_ char *real = realpath (root, NULL);
+  _cleanup_free_ char *line = NULL;
+  char **mps = NULL;
+  size_t cap = 0, n = 0;
+  FILE *f;
+  int fd, ret = 0;
+
+  if (real == NULL)
+    return mk_error_set (err, errno, "root.path: `%s`", root);
+  fd = mk_kernfs_open (-1, "/proc/self/mountinfo", O_RDONLY);
+  if (fd < 0 || (f = fdopen (fd, "re")) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return mk_error_set (err, errno, "--no-pivot: read /proc/self/mountinfo");
+    }
+  while (getline (&line, &cap, f) > 0)
+    {
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE ...  */
+      char mroot[PATH_MAX], mp[PATH_MAX], type[64];
+      char *sep = strstr (line, " - ");
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %4095s %4095s", mroot, mp) != 2
+          || sscanf (sep + 3, "%63s", type) != 1)
+        continue;
+      if (strcmp (type, "proc") != 0 && strcmp (type, "sysfs") != 0)
+        continue;
+      mk_unescape_octal (mroot);
+      mk_unescape_octal (mp);
+      if (strcmp (mroot, "/") != 0 || mk_path_under (mp, real))
+        continue;
+      mps = xrealloc (mps, (n + 1) * sizeof (*mps));
+      mps[n++] = xstrdup (mp);
+    }
+  fclose (f);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (ret == 0 && umount2 (mps[i], MNT_DETACH) < 0 && errno != ENOENT)
+        {
+          if ((errno != EINVAL && errno != EPERM)
+              || mount ("tmpfs", mps[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "size=0k")
+                     < 0)
+            ret = mk_error_set (err, errno, "--no-pivot: hide the host's `%s`", mps[i]);
+        }
+      free (mps[i]);
+    }
+  free (mps);
+  return ret;
+}
+
 int
 mk_rootfs_pivot (const struct mk_spec *spec, int rootfd, bool no_pivot, mk_error **err)
 {
+  if (no_pivot && hide_host_kernfs (spec->root_path, err) < 0)
+    return -1;
   if (fchdir (rootfd) < 0)
     return mk_error_set (err, errno, "chdir to the rootfs");
   if (no_pivot)
@@ -66,43 +132,125 @@ mk_rootfs_pivot (const struct mk_spec *spec, int rootfd, bool no_pivot, mk_error
     }
   if (chdir ("/") < 0)
     return mk_error_set (err, errno, "chdir /");
-  (void) spec;
+  return 0;
+}
+
+/* ---- what is applied inside the new root ------------------------------ */
+
+/* Masked and read-only paths under /proc and /sys are there to hide or
+   protect the kernel's files: one that resolves to anything else (an
+   image's own /proc, a volume) would hide nothing, so it is an error.  */
+static int
+check_kernfs (int fd, const char *path, const char *field, mk_error **err)
+{
+  unsigned long want = mk_path_under (path, "/proc")  ? PROC_SUPER_MAGIC
+                       : mk_path_under (path, "/sys") ? SYSFS_MAGIC
+                                                      : 0;
+  struct statfs sfs;
+  if (want == 0)
+    return 0;
+  if (fstatfs (fd, &sfs) < 0)
+    return mk_error_set (err, errno, "%s: `%s`", field, path);
+  if ((unsigned long)sfs.f_type != want)
+    return mk_error_set (err, 0, "%s: `%s` is not on the kernel's %s: refusing to pretend it is %s",
+                         field, path, want == PROC_SUPER_MAGIC ? "procfs" : "sysfs",
+                         strcmp (field, "linux.maskedPaths") == 0 ? "masked" : "read-only");
+  return 0;
+}
+
+/* Resolves PATH inside the root (ROOTFD: "/" after pivot_root), or -1 in
+ *OUT when it does not exist (nothing to mask or protect).  */
+static int
+open_path (int rootfd, const char *path, const char *field, int *out, mk_error **err)
+{
+  int fd = mk_open_in_root (rootfd, path, O_PATH);
+  *out = -1;
+  if (fd < 0)
+    return errno == ENOENT ? 0 : mk_error_set (err, errno, "%s: `%s`", field, path);
+  if (check_kernfs (fd, path, field, err) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  *out = fd;
+  return 0;
+}
+
+/* The container's /dev/null, checked to be the null device: an image's
+   symlink there would turn every mask into a bind of its target.  */
+static int
+open_null (int rootfd, int *out, mk_error **err)
+{
+  struct stat st;
+  int fd;
+  if (*out >= 0)
+    return 0;
+  fd = mk_open_in_root (rootfd, "/dev/null", O_PATH | O_NOFOLLOW);
+  if (fd < 0)
+    return mk_error_set (err, errno, "linux.maskedPaths: open /dev/null in the container");
+  if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
+    {
+      close (fd);
+      return mk_error_set (err, 0,
+                           "linux.maskedPaths: /dev/null in the container is not the "
+                           "null device (1:3)");
+    }
+  *out = fd;
   return 0;
 }
 
 static int
-mask_path (const char *path, mk_error **err)
+mask_path (int rootfd, int *nullfd, const char *path, mk_error **err)
 {
+  _cleanup_close_ int fd = -1;
   struct stat st;
-  if (lstat (path, &st) < 0)
-    return errno == ENOENT ? 0 : mk_error_set (err, errno, "linux.maskedPaths: `%s`", path);
+  if (open_path (rootfd, path, "linux.maskedPaths", &fd, err) < 0)
+    return -1;
+  if (fd < 0)
+    return 0;
+  if (fstat (fd, &st) < 0)
+    return mk_error_set (err, errno, "linux.maskedPaths: `%s`", path);
   if (S_ISDIR (st.st_mode))
     {
-      if (mount ("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0)
+      if (mk_mount_empty_fd (fd) < 0)
         return mk_error_set (err, errno, "linux.maskedPaths: mask `%s`", path);
+      return 0;
     }
-  else if (mount ("/dev/null", path, NULL, MS_BIND, NULL) < 0)
+  if (open_null (rootfd, nullfd, err) < 0)
+    return -1;
+  if (mk_mount_bind_fd (*nullfd, fd, false) < 0)
     return mk_error_set (err, errno, "linux.maskedPaths: mask `%s`", path);
   return 0;
 }
 
 static int
-readonly_path (const char *path, mk_error **err)
+readonly_path (int rootfd, const char *path, mk_error **err)
 {
-  if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return mk_error_set (err, errno, "linux.readonlyPaths: bind `%s`", path);
-    }
-  if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | mk_mount_flags_of (path), NULL)
-      < 0)
-    return mk_error_set (err, errno, "linux.readonlyPaths: remount `%s` read-only", path);
+  _cleanup_close_ int fd = -1;
+  if (open_path (rootfd, path, "linux.readonlyPaths", &fd, err) < 0)
+    return -1;
+  if (fd >= 0 && mk_mount_readonly_fd (fd) < 0)
+    return mk_error_set (err, errno, "linux.readonlyPaths: `%s` read-only", path);
+  return 0;
+}
+
+/* /proc must still be the procfs the mounts made (device PROC_DEV, its
+   root), reached without a symlink: not an image's symlink into a volume,
+   not a later mount over it.  */
+static int
+check_proc (int rootfd, dev_t proc_dev, mk_error **err)
+{
+  _cleanup_close_ int fd = mk_open_in_root_nosymlinks (rootfd, "/proc", O_PATH | O_DIRECTORY);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0 || st.st_dev != proc_dev || st.st_ino != 1)
+    return mk_error_set (err, 0,
+                         "mounts: /proc in the container is not the procfs mounted "
+                         "there (a symlink or a later mount stands in its place)");
   return 0;
 }
 
 static int
-write_sysctl (const char *key, const char *value, mk_error **err)
+write_sysctl (int procfd, const char *key, const char *value, mk_error **err)
 {
   char path[512];
   mk_error *e = NULL;
@@ -110,9 +258,9 @@ write_sysctl (const char *key, const char *value, mk_error **err)
   for (size_t i = sizeof ("/proc/sys/") - 1; i < n; i++)
     if (path[i] == '.')
       path[i] = '/';
-  if (mk_write_string_at (AT_FDCWD, path, value, &e) < 0)
+  if (mk_kernfs_write (procfd, path, value, &e) < 0)
     {
-      mk_error_set (err, e->errnum, "linux.sysctl.%s: write `%s`", key, value);
+      mk_error_set (err, e->errnum, "linux.sysctl.%s: write `%s`: %s", key, value, e->msg);
       mk_error_free (e);
       return -1;
     }
@@ -120,22 +268,29 @@ write_sysctl (const char *key, const char *value, mk_error **err)
 }
 
 int
-mk_rootfs_finish (const struct mk_spec *spec, mk_error **err)
+mk_rootfs_finish (const struct mk_spec *spec, int procfd, dev_t proc_dev, mk_error **err)
 {
+  _cleanup_close_ int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int nullfd = -1;
+
+  if (rootfd < 0)
+    return mk_error_set (err, errno, "open the container's root");
+  if (proc_dev && check_proc (rootfd, proc_dev, err) < 0)
+    return -1;
   for (size_t i = 0; i < spec->n_sysctl; i++)
-    if (write_sysctl (spec->sysctl[i].key, spec->sysctl[i].value, err) < 0)
+    if (write_sysctl (procfd, spec->sysctl[i].key, spec->sysctl[i].value, err) < 0)
       return -1;
   for (char **p = spec->readonly_paths; p && *p; p++)
-    if (readonly_path (*p, err) < 0)
+    if (readonly_path (rootfd, *p, err) < 0)
       return -1;
   for (char **p = spec->masked_paths; p && *p; p++)
-    if (mask_path (*p, err) < 0)
+    if (mask_path (rootfd, &nullfd, *p, err) < 0)
       return -1;
   if (spec->root_readonly
-      && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mk_mount_flags_of ("/"), NULL) < 0)
+      && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mk_mount_flags_of ("/"), NULL)
+             < 0)
     return mk_error_set (err, errno, "root.readonly: remount / read-only");
-  if (spec->rootfs_propagation
-      && mount (NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
+  if (spec->rootfs_propagation && mount (NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
     return mk_error_set (err, errno, "linux.rootfsPropagation: set propagation of /");
   return 0;
 }
@@ -143,9 +298,9 @@ mk_rootfs_finish (const struct mk_spec *spec, mk_error **err)
 int
 mk_sysctl_validate (const struct mk_spec *spec, mk_error **err)
 {
-  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                          "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-                                          "kernel.shmmni", "kernel.shm_rmid_forced" };
+  static const char *const ipc_keys[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+          "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
   for (size_t i = 0; i < spec->n_sysctl; i++)
     {
       const char *k = spec->sysctl[i].key;

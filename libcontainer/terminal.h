@@ -5,6 +5,8 @@
 #ifndef MK_TERMINAL_H
 #define MK_TERMINAL_H
 
+#include <stdbool.h>
+
 #include "error.h"
 
 int mk_console_connect (const char *path, int *fd, mk_error **err);
@@ -12,10 +14,13 @@ int mk_console_connect (const char *path, int *fd, mk_error **err);
    (*RUNTIME_FD stays -1), else one end of a socketpair for the runtime
    itself (*RUNTIME_FD, to receive the master for run/exec in the
    foreground).  *CHILD_FD is for the init.  */
-int mk_console_socket (const char *console_socket, int *runtime_fd, int *child_fd,
+int mk_console_socket (const char *console_socket, int *runtime_fd, int *child_fd, mk_error **err);
+/* After /dev/pts is mounted and the root pivoted, as session leader: a
+   pty from the container's /dev/ptmx, its master sent over CONSOLE_FD, the
+   other end made the controlling terminal and stdio; CONSOLE (the init):
+   also bound on /dev/console.  */
+int mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, bool console,
                        mk_error **err);
-/* In the init, after /dev/pts is mounted and the root pivoted.  */
-int mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, mk_error **err);
 /* Receives a pty master sent over SOCK (by an init): for `run` in the
    foreground without --console-socket.  */
 int mk_terminal_recv_master (int sock, int *master, mk_error **err);

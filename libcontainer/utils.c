@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 void *
 xmalloc0 (size_t size)
@@ -160,7 +162,7 @@ mk_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mk_e
   if (fd < 0)
     return mk_error_set (err, errno, "open `%s`", path);
   /* Kernel files take the whole value in one write; report its own errno.  */
-  if (write (fd, buf, len) != (ssize_t) len)
+  if (write (fd, buf, len) != (ssize_t)len)
     return mk_error_set (err, errno, "write `%s`", path);
   return 0;
 }
@@ -168,8 +170,8 @@ mk_write_file_at (int dirfd, const char *path, const void *buf, size_t len, mk_e
 int
 mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, mk_error **err)
 {
-  _cleanup_close_ int fd = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                                   mode);
+  _cleanup_close_ int fd
+      = openat (dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   size_t len = strlen (s);
   if (fd < 0)
     return mk_error_set (err, errno, "create `%s`", path);
@@ -260,14 +262,14 @@ static const struct
   const char *name;
   int num;
 } signals[] = {
-  { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-  { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CONT", SIGCONT },   { "STOP", SIGSTOP },
-  { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },
-  { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-  { "WINCH", SIGWINCH },   { "IO", SIGIO },         { "POLL", SIGPOLL },   { "PWR", SIGPWR },
+  { "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },     { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL }, { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },     { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT },     { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },     { "URG", SIGURG },
+  { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
+  { "WINCH", SIGWINCH },   { "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },
   { "SYS", SIGSYS },
 };
 
@@ -278,7 +280,7 @@ mk_signal_parse (const char *s)
   if (s == NULL)
     return -1;
   if (mk_parse_int64 (s, &n) == 0)
-    return (n > 0 && n <= SIGRTMAX) ? (int) n : -1;
+    return (n > 0 && n <= SIGRTMAX) ? (int)n : -1;
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   for (size_t i = 0; i < MK_ARRAY_SIZE (signals); i++)
@@ -292,11 +294,30 @@ mk_signal_parse (const char *s)
         return base;
       if ((s[5] == '+' || s[5] == '-') && mk_parse_int64 (s + 6, &off) == 0)
         {
-          int v = s[5] == '+' ? base + (int) off : base - (int) off;
+          int v = s[5] == '+' ? base + (int)off : base - (int)off;
           return (v >= SIGRTMIN && v <= SIGRTMAX) ? v : -1;
         }
     }
   return -1;
+}
+
+/* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
+void
+mk_unescape_octal (char *s)
+{
+  char *w = s;
+  for (char *r = s; *r;)
+    {
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
+          && r[3] <= '7')
+        {
+          *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
+          r += 4;
+        }
+      else
+        *w++ = *r++;
+    }
+  *w = '\0';
 }
 
 bool
@@ -306,4 +327,45 @@ mk_path_under (const char *path, const char *dir)
   if (strcmp (dir, "/") == 0)
     return path[0] == '/';
   return strncmp (path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+static int
+int_cmp (const void *a, const void *b)
+{
+  return *(const int *)a - *(const int *)b;
+}
+
+/* close_range (LO, HI), or one close at a time where the kernel (before
+   5.9) or a seccomp profile lacks it.  */
+static void
+close_between (unsigned int lo, unsigned int hi)
+{
+  struct rlimit rl;
+  if (lo > hi || syscall (SYS_close_range, lo, hi, 0) == 0)
+    return;
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0)
+    rl.rlim_cur = 65536;
+  for (rlim_t fd = lo; fd <= hi && fd < rl.rlim_cur; fd++)
+    close ((int)fd);
+}
+
+void
+mk_close_fds_from (int first, const int *keep, size_t n)
+{
+  int sorted[16];
+  size_t m = 0;
+  unsigned int lo = (unsigned int)first;
+
+  for (size_t i = 0; i < n && m < MK_ARRAY_SIZE (sorted); i++)
+    if (keep[i] >= first)
+      sorted[m++] = keep[i];
+  qsort (sorted, m, sizeof (int), int_cmp);
+  for (size_t i = 0; i < m; i++)
+    {
+      if ((unsigned int)sorted[i] > lo)
+        close_between (lo, (unsigned int)sorted[i] - 1);
+      if ((unsigned int)sorted[i] >= lo)
+        lo = (unsigned int)sorted[i] + 1;
+    }
+  close_between (lo, ~0U);
 }

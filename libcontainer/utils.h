@@ -14,7 +14,7 @@
 static inline void
 mk_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 static inline void
 mk_closep (int *fd)
@@ -67,6 +67,8 @@ int mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, 
 
 /* mkdir -p, mode for every created component.  */
 int mk_mkdir_p (const char *path, mode_t mode, mk_error **err);
+/* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
+void mk_unescape_octal (char *s);
 /* Is PATH DIR or below it (by components: /tmpx is not under /tmp)?  */
 bool mk_path_under (const char *path, const char *dir);
 
@@ -75,6 +77,10 @@ int mk_parse_int64 (const char *s, long long *out);
 
 /* Reads /proc/PID/stat's field 22 (start time); 0 if the process is gone.  */
 unsigned long long mk_proc_start_time (pid_t pid);
+
+/* Closes every descriptor from FIRST up but those in KEEP (N of them, at
+   most 16; negative ones are ignored).  */
+void mk_close_fds_from (int first, const int *keep, size_t n);
 
 /* Looks up a signal by name ("KILL", "SIGKILL", "kill") or number.  -1 if unknown.  */
 int mk_signal_parse (const char *s);

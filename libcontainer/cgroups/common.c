@@ -37,25 +37,6 @@ strv_push (char ***v, size_t *n, char *s)
   (*v)[*n] = NULL;
 }
 
-/* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
-static void
-unescape_octal (char *s)
-{
-  char *w = s;
-  for (char *r = s; *r;)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
-          && r[3] <= '7')
-        {
-          *w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 4;
-        }
-      else
-        *w++ = *r++;
-    }
-  *w = '\0';
-}
-
 /* The v1 subsystems the kernel knows (first column of /proc/cgroups).  */
 static char **
 read_subsystems (void)
@@ -150,8 +131,8 @@ detect_layout (void)
       superopts = superopts ? superopts + 1 : (char *)"";
       if (strcmp (fstype, "cgroup2") == 0)
         {
-          unescape_octal (f[3]);
-          unescape_octal (f[4]);
+          mk_unescape_octal (f[3]);
+          mk_unescape_octal (f[4]);
           add_hier (l, xstrdup ("unified"), f[4], f[3], read_v2_controllers (f[4]), true);
           continue;
         }
@@ -162,8 +143,8 @@ detect_layout (void)
           strv_push (&ctrls, &nc, xstrdup (tok));
       if (nc == 0)
         continue;
-      unescape_octal (f[3]);
-      unescape_octal (f[4]);
+      mk_unescape_octal (f[3]);
+      mk_unescape_octal (f[4]);
       {
         /* The key is the controller list as /proc/self/cgroup spells it.  */
         size_t len = 0;

@@ -1,8 +1,9 @@
 /* hpc/irq.c: see irq.h.  */
 #include "config.h"
 
-#include "hpc/irq.h"
 #include "hpc/cores.h"
+#include "hpc/irq.h"
+#include "kernfs.h"
 #include "utils.h"
 
 #include <ctype.h>
@@ -78,7 +79,7 @@ set_affinity (const char *procfs, const char *irq, const cpu_set_t *set)
   _cleanup_free_ char *path = dflt ? xasprintf ("%s/irq/default_smp_affinity", procfs)
                                    : xasprintf ("%s/irq/%s/smp_affinity_list", procfs, irq);
   _cleanup_free_ char *v = dflt ? mask_format (set) : mk_cpulist_format (set);
-  return mk_write_string_at (AT_FDCWD, path, v, NULL);
+  return mk_kernfs_write_host (path, v, NULL);
 }
 
 /* Every IRQ name: "default" and the numbered directories.  */
@@ -120,7 +121,7 @@ mk_irq_steer (const char *procfs, const cpu_set_t *off, char **saved, mk_error *
         continue;
       CPU_AND (&want, &cur, off);
       if (CPU_COUNT (&want) == 0)
-        continue; /* not on the cores */
+        continue;                   /* not on the cores */
       CPU_XOR (&want, &cur, &want); /* cur less off */
       if (CPU_COUNT (&want) == 0)
         continue; /* only on the cores: leave it (it is the cores' own) */
@@ -129,8 +130,10 @@ mk_irq_steer (const char *procfs, const cpu_set_t *off, char **saved, mk_error *
           if (strcmp (*irq, "default") == 0)
             {
               free (out);
-              return mk_error_set (err, errno, "org.mkrun.hpc.irq: write %s/irq/default_smp_"
-                                   "affinity (steering needs root on a node you own)", procfs);
+              return mk_error_set (err, errno,
+                                   "org.mkrun.hpc.irq: write %s/irq/default_smp_"
+                                   "affinity (steering needs root on a node you own)",
+                                   procfs);
             }
           continue; /* per-cpu or kernel-managed: not movable */
         }

@@ -1,8 +1,9 @@
 /* hpc/pages.c: see pages.h.  */
 #include "config.h"
 
-#include "hpc/pages.h"
 #include "hpc/cores.h"
+#include "hpc/pages.h"
+#include "kernfs.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -23,8 +24,8 @@ pool_file (const char *sysfs, uint64_t size, int node)
   unsigned long kb = (unsigned long)(size >> 10);
   if (node == MK_HPC_MAX_NODES - 1)
     return xasprintf ("%s/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages", sysfs, kb);
-  return xasprintf ("%s/devices/system/node/node%d/hugepages/hugepages-%lukB/nr_hugepages",
-                    sysfs, node, kb);
+  return xasprintf ("%s/devices/system/node/node%d/hugepages/hugepages-%lukB/nr_hugepages", sysfs,
+                    node, kb);
 }
 
 static int
@@ -47,7 +48,7 @@ write_count (const char *path, uint64_t v, mk_error **err)
 {
   char buf[32];
   snprintf (buf, sizeof (buf), "%llu", (unsigned long long)v);
-  return mk_write_string_at (AT_FDCWD, path, buf, err);
+  return mk_kernfs_write_host (path, buf, err);
 }
 
 /* Adds COUNT to the pool at PATH; *ADDED: what the kernel really added.  */
@@ -120,7 +121,8 @@ mk_pages_reserve (const char *sysfs, uint64_t size, uint64_t count, const char *
       mk_error_free (e);
       return -1;
     }
-  return mk_error_set (err, 0, "org.mkrun.hpc.hugepages: the kernel found %llu of %llu free %s "
+  return mk_error_set (err, 0,
+                       "org.mkrun.hpc.hugepages: the kernel found %llu of %llu free %s "
                        "pages (memory too fragmented or too small)",
                        (unsigned long long)got, (unsigned long long)count,
                        mk_pages_cgroup_name (size));

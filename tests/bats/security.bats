@@ -148,3 +148,205 @@ wait_gone() {
 	[ "$(echo "$output" | sed '1,/^---$/d' | grep -c -- '->')" -le 3 ]
 	[[ "$output" != *cgroup* ]]
 }
+
+# --- issue 12: escapes a hostile image or config can try (holes 1-5) ---
+
+# up: enough "../" to climb from any descriptor's target to the root.
+UP=../../../../../../../../../../../../../../../../../../../..
+
+# host_only_sh: a copy of busybox named sh at a host path the rootfs lacks;
+# prints its path.  HOST_SUM is its checksum.
+host_only_sh() {
+	HOST_DIR="$BATS_TEST_TMPDIR/host-only"
+	mkdir -p "$HOST_DIR"
+	cp "$BUSYBOX" "$HOST_DIR/sh"
+	HOST_SUM=$(sha256sum "$HOST_DIR/sh" | cut -d' ' -f1)
+}
+
+@test "security: hole 1: process.args[0] through /proc/self/fd/N runs nothing of the host" {
+	host_only_sh
+	local fd
+	# If the host's binary runs, it takes a handle on itself and, once the
+	# container's own sh has replaced it, writes through that handle.
+	for fd in $(seq 3 24); do
+		update_config '.process.args = ["/proc/self/fd/'"$fd/$UP$HOST_DIR"'/sh", "-c",
+			"echo HOST-BINARY-RAN; exec 3</proc/self/exe; exec /bin/sh -c \"echo pwned >>/proc/self/fd/3\""]'
+		# (The caller leaks a directory too: fd 9.)
+		run mkrun run "c$fd" </dev/null 9<"$BATS_TEST_TMPDIR"
+		echo "fd $fd: status=$status $output"
+		[[ "$output" != *HOST-BINARY-RAN* ]]
+		[ ! -e "$ROOT/c$fd" ] || mkrun delete -f "c$fd"
+	done
+	[ "$(sha256sum "$HOST_DIR/sh" | cut -d' ' -f1)" = "$HOST_SUM" ]
+}
+
+@test "security: hole 1: exec through /proc/self/fd/N (args[0] or a PATH entry) runs nothing of the host" {
+	host_only_sh
+	update_config '.process.args = ["sleep", "100"]'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	local fd
+	for fd in $(seq 3 24); do
+		run mkrun exec c1 "/proc/self/fd/$fd/$UP$HOST_DIR/sh" -c 'echo HOST-BINARY-RAN' 9<"$BATS_TEST_TMPDIR"
+		echo "fd $fd args[0]: status=$status $output"
+		[[ "$output" != *HOST-BINARY-RAN* ]]
+		run mkrun exec --env "PATH=/proc/self/fd/$fd/$UP$HOST_DIR" c1 sh -c 'echo HOST-BINARY-RAN'
+		echo "fd $fd PATH: status=$status $output"
+		[[ "$output" != *HOST-BINARY-RAN* ]]
+	done
+	[ "$(sha256sum "$HOST_DIR/sh" | cut -d' ' -f1)" = "$HOST_SUM" ]
+}
+
+@test "security: exec: no runtime descriptor survives into the program" {
+	# Every descriptor the program holds at its first instruction: stdio and
+	# what it was asked to keep, each resolving inside the container.
+	update_config '.process.args = ["sh", "-c", "ls -l /proc/self/fd/ | grep -c -- \"->\"; sleep 100"]'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	run mkrun exec c1 sh -c 'for f in /proc/self/fd/*; do readlink $f || true; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# stdio, and the fd the glob's directory listing used (gone by readlink).
+	[ "$(grep -c . <<<"$output")" -le 4 ]
+	[[ "$output" != *mkrun* && "$output" != *cgroup* && "$output" != *"$ROOT"* ]]
+}
+
+@test "security: hole 2: masks are not turned into binds by an image's /dev/null symlink" {
+	# No /dev tmpfs in the config: the image's /dev is used as it is.
+	update_config '.mounts |= map(select(.destination != "/dev" and (.destination | startswith("/dev/") | not)))
+		| .linux.maskedPaths = ["/proc/kcore", "/proc/timer_list", "/proc/sched_debug"]
+		| .process.args = ["sh", "-c", "echo timer_list:$(head -c 64 /proc/timer_list | wc -c); echo sched_debug:$(head -c 64 /proc/sched_debug | wc -c)"]'
+	local target
+	for target in /proc/timer_list /proc/sched_debug /proc/sys/kernel/core_pattern; do
+		rm -f "$BUNDLE/rootfs/dev/null"
+		ln -s "$target" "$BUNDLE/rootfs/dev/null"
+		run mkrun run c1 </dev/null
+		echo "/dev/null -> $target: status=$status $output"
+		if [ "$status" -eq 0 ]; then
+			[[ "$output" == *"timer_list:0"* ]]
+			[[ "$output" == *"sched_debug:0"* ]]
+		else
+			[[ "$output" == *"mkrun: run c1: "* ]]
+		fi
+		[ ! -e "$ROOT/c1" ] || mkrun delete -f c1
+	done
+}
+
+@test "security: hole 3: writes to /proc land on procfs, not on a volume the image points /proc at" {
+	# The image's /proc is a symlink into /vol; a later bind mount puts a
+	# host directory (the volume) over /vol.  The runtime's writes through
+	# /proc (sysctl, oom_score_adj) would land in the volume's files.
+	local vol="$BATS_TEST_TMPDIR/vol"
+	mkdir -p "$vol/proc/sys/net/ipv4" "$vol/proc/self" "$vol/proc/1"
+	echo orig >"$vol/proc/sys/net/ipv4/ip_forward"
+	echo orig >"$vol/proc/self/oom_score_adj"
+	echo orig >"$vol/proc/1/oom_score_adj"
+	rm -rf "$BUNDLE/rootfs/proc"
+	mkdir -p "$BUNDLE/rootfs/vol/proc"
+	ln -s /vol/proc "$BUNDLE/rootfs/proc"
+	update_config '.linux.sysctl = {"net.ipv4.ip_forward": "1"}
+		| .process.oomScoreAdj = 100
+		| .mounts += [{"destination": "/vol", "type": "bind", "source": "'"$vol"'", "options": ["rbind"]}]
+		| .process.args = ["sh", "-c", "echo kcore:$(head -c 64 /proc/kcore | wc -c)"]'
+	run mkrun run c1 </dev/null
+	echo "status=$status $output"
+	[ "$(cat "$vol/proc/sys/net/ipv4/ip_forward")" = orig ]
+	[ "$(cat "$vol/proc/self/oom_score_adj")" = orig ]
+	[ "$(cat "$vol/proc/1/oom_score_adj")" = orig ]
+	# Either refused, or /proc is the real, masked procfs.
+	if [ "$status" -eq 0 ]; then
+		[[ "$output" == *"kcore:0"* ]]
+	else
+		[[ "$output" == *"mkrun: run c1: "* ]]
+	fi
+}
+
+@test "security: hole 3: a masked or read-only path that is not the kernel's is an error, not a skip" {
+	# /proc is not procfs here (no proc mount: the image's /proc is a plain
+	# directory with files at masked and read-only paths): a mask there
+	# would hide nothing of the kernel's, and the runtime must not pretend.
+	mkdir -p "$BUNDLE/rootfs/proc/sys"
+	echo image-file >"$BUNDLE/rootfs/proc/kcore"
+	update_config '.mounts |= map(select(.type != "proc"))
+		| .linux.maskedPaths = ["/proc/kcore"]
+		| .linux.readonlyPaths = []
+		| .process.args = ["true"]'
+	run mkrun run c1 </dev/null
+	echo "status=$status $output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mkrun: run c1: linux.maskedPaths: \`/proc/kcore\` is not on the kernel's procfs"* ]]
+	[ ! -e "$ROOT/c1" ]
+	update_config '.linux.maskedPaths = [] | .linux.readonlyPaths = ["/proc/sys"]'
+	run mkrun run c1 </dev/null
+	echo "status=$status $output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"mkrun: run c1: linux.readonlyPaths: \`/proc/sys\` is not on the kernel's procfs"* ]]
+	[ ! -e "$ROOT/c1" ]
+}
+
+@test "security: hole 4: terminal: /dev/console is the container's pty, and a symlink there is not followed" {
+	local recv="$BATS_TEST_DIRNAME/../bin/recvtty" sock="$BATS_TEST_TMPDIR/console.sock"
+	[ -x "$recv" ] || skip "tests/bin/recvtty not built"
+	update_config '.process.terminal = true
+		| .process.args = ["sh", "-c", "ls -l /dev/console; tty; grep -c /dev/console /proc/self/mountinfo; grep -c core_pattern /proc/self/mountinfo"]'
+	"$recv" "$sock" >"$BATS_TEST_TMPDIR/tty.out" 2>&1 </dev/null 3>&- &
+	local rpid=$! i
+	OPENER=$rpid # (teardown kills it)
+	for ((i = 0; i < 50; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+	run mkrun run -d --console-socket "$sock" c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for ((i = 0; i < 50; i++)); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+	kill "$rpid" 2>/dev/null || true
+	tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out" >"$BATS_TEST_TMPDIR/tty.txt"
+	cat "$BATS_TEST_TMPDIR/tty.txt"
+	# A character device 136:N (a pts) bound at /dev/console, the same pty
+	# as the process's terminal.
+	grep -qE '^c.* 136, +[0-9]+ .*/dev/console$' "$BATS_TEST_TMPDIR/tty.txt"
+	grep -qx '/dev/pts/[0-9]*' "$BATS_TEST_TMPDIR/tty.txt"
+	mkrun delete -f c1
+
+	# An image (no /dev tmpfs; its own /dev with devpts mounted on
+	# /dev/pts) whose /dev/console is a symlink: not followed.
+	update_config '.mounts |= map(select(.destination != "/dev"))'
+	mkdir -p "$BUNDLE/rootfs/dev/pts"
+	ln -sf pts/ptmx "$BUNDLE/rootfs/dev/ptmx"
+	rm -f "$BUNDLE/rootfs/dev/console"
+	ln -s /proc/sys/kernel/core_pattern "$BUNDLE/rootfs/dev/console"
+	rm -f "$sock"
+	"$recv" "$sock" >"$BATS_TEST_TMPDIR/tty2.out" 2>&1 </dev/null 3>&- &
+	rpid=$!
+	OPENER=$rpid
+	for ((i = 0; i < 50; i++)); do [ -S "$sock" ] && break; sleep 0.1; done
+	run mkrun run -d --console-socket "$sock" c2
+	echo "$output"
+	for ((i = 0; i < 50; i++)); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+	kill "$rpid" 2>/dev/null || true
+	tr -d '\r' <"$BATS_TEST_TMPDIR/tty2.out"
+	if [ "$status" -eq 0 ]; then
+		# Nothing was mounted on core_pattern.
+		[ "$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty2.out" | tail -n1)" = 0 ]
+	else
+		[[ "$output" == *"mkrun: run c2: "*console* ]]
+	fi
+}
+
+@test "security: hole 5: --no-pivot does not let the container mount a fresh, unmasked procfs" {
+	# The container makes a user namespace of its own (mapping root there
+	# takes CAP_SETFCAP since Linux 5.12), whose root may mount proc only
+	# if a fully visible procfs exists in its mount namespace: the
+	# container's own /proc is masked, so only the host's (left outside a
+	# chroot) would do, until mkrun hides it.
+	requires userns
+	update_config '.process.args = ["unshare", "-mrpf", "sh", "-c", "echo INSIDE; mount -t proc none /proc && echo MOUNTED || echo refused"]
+		| .process.capabilities.bounding += ["CAP_SETFCAP"]
+		| .process.capabilities.permitted += ["CAP_SETFCAP"]
+		| .process.capabilities.effective += ["CAP_SETFCAP"]'
+	run mkrun run c1 </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *INSIDE*refused* ]]
+	run mkrun run --no-pivot c2 </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *INSIDE*refused* ]]
+	[[ "$output" != *MOUNTED* ]]
+}
