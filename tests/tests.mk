@@ -41,7 +41,8 @@ clean-mkrun-tests:
 #                                fails on any crash, sanitizer report or leak
 #   make fuzz-regress            runs each target once on its seeds and on the
 #                                inputs that once broke it (tests/fuzz/regressions/)
-#   make fuzz-merge              minimizes the seed corpus (-set_cover_merge=1)
+#   make fuzz-merge              minimizes the seed corpus with what fuzzing
+#                                found (-set_cover_merge=1)
 # `make check` (and check-host) builds the targets too when configure found
 # clang, for tests/bats/fuzz.bats (fuzz-regress's runs, one test a target);
 # without clang the targets are not built and those tests skip.

@@ -15,7 +15,7 @@
 # tests/fuzz/capture-mkrun (state.json files exist only there):
 #   MKRUN=$PWD/tests/fuzz/capture-mkrun MKRUN_REAL=$PWD/mkrun CAPTURE_DIR=/tmp/cap \
 #     tests/run.sh --host-only
-# Environment: MKRUN (default: the built ./mkrun), FUZZ_BUILD, FUZZ_WORK (run.sh's).
+# Environment: MKRUN (default: the built ./mkrun), FUZZ_BUILD (run.sh's).
 set -eu -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
@@ -81,4 +81,5 @@ for t in spec app hpc netallow state; do
 	mkdir -p "$HERE/corpus/$t"
 	cp "$RAW/$t"/* "$HERE/corpus/$t/" 2>/dev/null || true
 done
-"$HERE/run.sh" --merge spec app hpc netallow state
+# Minimized alone: not with the inputs fuzzing found (FUZZ_WORK).
+FUZZ_WORK=$RAW/work "$HERE/run.sh" --merge spec app hpc netallow state

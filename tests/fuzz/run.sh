@@ -3,18 +3,20 @@
 #
 # Usage: run.sh [--seconds N] [TARGET...]   each TARGET for N seconds (default 60),
 #                                           one after the other
-#        run.sh --merge [TARGET...]         minimizes tests/fuzz/corpus/TARGET in place
-#                                           (libFuzzer -set_cover_merge=1, edges only:
-#                                           a smallest set of files that covers the
-#                                           same code)
+#        run.sh --merge [TARGET...]         minimizes tests/fuzz/corpus/TARGET in place,
+#                                           with what fuzzing found (FUZZ_WORK/TARGET):
+#                                           libFuzzer -set_cover_merge=1, edges only, a
+#                                           smallest set of files that covers the code
+#                                           both cover
 #        run.sh --regress [TARGET...]       runs each TARGET once on its seeds and
 #                                           tests/fuzz/regressions/TARGET (seconds)
 #        run.sh --reproduce TARGET FILE...  runs TARGET once on each FILE
 # TARGET is spec, app, hpc, netallow or state (default: all).  Each run starts
 # from the seed corpus tests/fuzz/corpus/TARGET, the inputs that once broke it
 # (tests/fuzz/regressions/TARGET) and the inputs earlier runs found
-# (FUZZ_WORK/TARGET, where new ones are added), with tests/fuzz/TARGET.dict.  A crash, a sanitizer report, a leak or a timeout (10 s
-# for one input) stops the target and fails the run; the input is saved as
+# (FUZZ_WORK/TARGET, where new ones are added), with tests/fuzz/TARGET.dict.
+# A crash, a sanitizer report, a leak or a timeout (10 s for one input) stops
+# the target and fails the run; the input is saved as
 # FUZZ_WORK/TARGET-crash-* (leak-*, timeout-*, oom-*) and the report is printed.
 # Last line: "fuzz: N targets, N failed".
 #
@@ -79,15 +81,16 @@ mkdir -p "$WORK"
 
 if [ "$mode" = merge ]; then
 	for t in "${targets[@]}"; do
-		seeds=$HERE/corpus/$t new=$WORK/$t.merge
+		seeds=$HERE/corpus/$t new=$WORK/$t.merge found=()
 		rm -rf "$new" && mkdir -p "$new" "$seeds"
-		if ! nice -n "$NICE" "$BUILD/${t}_fuzz" -set_cover_merge=1 -use_counters=0 -max_len="$(max_len "$t")" "$new" "$seeds" \
-			>"$WORK/$t.merge.log" 2>&1; then
+		[ -d "$WORK/$t" ] && found=("$WORK/$t")
+		if ! nice -n "$NICE" "$BUILD/${t}_fuzz" -set_cover_merge=1 -use_counters=0 \
+			-max_len="$(max_len "$t")" "$new" "$seeds" "${found[@]}" >"$WORK/$t.merge.log" 2>&1; then
 			tail -n 30 "$WORK/$t.merge.log"
 			echo "run.sh: merging $t failed" >&2
 			exit 1
 		fi
-		echo "$t: $(find "$seeds" -type f | wc -l) seeds -> $(find "$new" -type f | wc -l)"
+		echo "$t: $(find "$seeds" -type f | wc -l) seeds + $(find "${found[@]}" -type f 2>/dev/null | wc -l) found -> $(find "$new" -type f | wc -l) ($(du -sb "$new" | cut -f1) bytes)"
 		find "$seeds" -type f -delete
 		cp "$new"/* "$seeds"/ 2>/dev/null
 		rm -rf "$new"
