@@ -46,8 +46,8 @@ clean-mkrun-tests:
 # `make check` (and check-host) builds the targets too when configure found
 # clang, for tests/bats/fuzz.bats (fuzz-regress's runs, one test a target);
 # without clang the targets are not built and those tests skip.
-# New inputs accumulate in tests/fuzz/work/NAME/ of the build tree; crashes
-# are saved there as crash-* / leak-* / timeout-*.
+# New inputs accumulate in tests/fuzz/work/NAME/ of the build tree; a crash's
+# input is saved in tests/fuzz/work/ as NAME-crash-* (leak-*, timeout-*).
 FUZZ_SECONDS = 60
 FUZZ_TARGETS = spec app hpc netallow state
 FUZZ_MAKE = $(MAKE) -f $(abs_top_srcdir)/tests/fuzz/fuzz.mak FUZZ_CC="$(FUZZ_CC)" \
