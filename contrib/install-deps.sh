@@ -2,7 +2,8 @@
 # install-deps.sh [--always] [--bench]: install, as root on Debian 12, what
 # building mkrun and running its whole test suite need (`make check`: bats on
 # this host, the cgroup v2 VM, and the engine suite: Podman, containerd + CRI,
-# Docker, Slurm).  Only missing packages are installed, unless --always.
+# Docker, Slurm; `make fuzz`: clang and its libFuzzer/sanitizer runtimes).
+# Only missing packages are installed, unless --always.
 # --bench adds the tools the benchmarks compare with (crun, runc for
 # `make bench`; bubblewrap, firejail for `make bench-apps`): not needed by
 # the tests, so not by default; the benchmarks skip a missing one.
@@ -14,6 +15,8 @@ PKGS=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev
 	bats jq busybox-static cpio qemu-system-x86 util-linux
+	# make fuzz (tests/fuzz/): clang with libFuzzer and the sanitizer runtimes
+	clang libclang-rt-14-dev
 	# the engine suite (tests/engines/)
 	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables
 	containernetworking-plugins slurm-wlm munge dpkg-dev iproute2

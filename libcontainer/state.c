@@ -223,13 +223,20 @@ int
 mk_state_read (int dirfd, const char *id, struct mk_state **out, mk_error **err)
 {
   _cleanup_free_ char *buf = NULL;
+
+  if (mk_read_file_at (dirfd, "state.json", &buf, NULL, err) < 0)
+    return -1;
+  return mk_state_parse (buf, id, out, err);
+}
+
+int
+mk_state_parse (const char *json, const char *id, struct mk_state **out, mk_error **err)
+{
   char errbuf[128];
   yajl_val tree, v;
   struct mk_state *st;
 
-  if (mk_read_file_at (dirfd, "state.json", &buf, NULL, err) < 0)
-    return -1;
-  tree = yajl_tree_parse (buf, errbuf, sizeof (errbuf));
+  tree = yajl_tree_parse (json, errbuf, sizeof (errbuf));
   if (tree == NULL || !YAJL_IS_OBJECT (tree))
     {
       if (tree)

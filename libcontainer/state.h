@@ -52,6 +52,9 @@ int mk_state_dir_remove (const char *root, const char *id, mk_error **err);
 
 int mk_state_write (int dirfd, const struct mk_state *st, mk_error **err);
 int mk_state_read (int dirfd, const char *id, struct mk_state **out, mk_error **err);
+/* What mk_state_read does with the text of state.json (JSON, NUL-terminated)
+   of container ID.  */
+int mk_state_parse (const char *json, const char *id, struct mk_state **out, mk_error **err);
 void mk_state_free (struct mk_state *st);
 
 /* The status a reader sees now: stopped when the init is gone (or its pid

@@ -48,11 +48,34 @@ log_line (const struct mk_global *g, const char *level, const char *msg)
   fclose (f);
 }
 
+/* MSG with its control characters written as C escapes (\n, \t, \x1b): a
+   message quotes what a config.json or a YAML held, and a refusal stays one
+   line that cannot move the terminal's cursor.  */
+static char *
+one_line (const char *msg)
+{
+  size_t n = strlen (msg);
+  char *out = xmalloc0 (4 * n + 1), *w = out;
+  for (const unsigned char *r = (const unsigned char *)msg; *r; r++)
+    {
+      if (*r == '\n')
+        w += sprintf (w, "\\n");
+      else if (*r == '\t')
+        w += sprintf (w, "\\t");
+      else if (*r < 0x20 || *r == 0x7f)
+        w += sprintf (w, "\\x%02x", *r);
+      else
+        *w++ = (char)*r;
+    }
+  *w = '\0';
+  return out;
+}
+
 int
 mk_cli_fail (const struct mk_global *g, const char *id, mk_error *err)
 {
   _cleanup_free_ char *line = NULL;
-  const char *msg = err && err->msg ? err->msg : "failed";
+  _cleanup_free_ char *msg = one_line (err && err->msg ? err->msg : "failed");
   if (id && *id)
     line = xasprintf ("%s %s: %s", g->command, id, msg);
   else
@@ -68,12 +91,13 @@ mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
 {
   va_list ap;
   char *msg = NULL;
-  _cleanup_free_ char *line = NULL;
+  _cleanup_free_ char *line = NULL, *safe = NULL;
   va_start (ap, fmt);
   if (vasprintf (&msg, fmt, ap) < 0)
     msg = NULL;
   va_end (ap);
-  line = xasprintf ("%s: %s", g->command, msg ? msg : "bad usage");
+  safe = one_line (msg ? msg : "bad usage");
+  line = xasprintf ("%s: %s", g->command, safe);
   fprintf (stderr, "mkrun: %s (see `mkrun %s --help`)\n", line, g->command);
   log_line (g, "error", line);
   free (msg);

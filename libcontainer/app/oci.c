@@ -147,7 +147,9 @@ mk_app_host_free (struct mk_app_host *h)
   free (h->home);
   free (h->term);
   free (h->net_allow);
-  mk_strv_free (h->socket_source);
+  for (size_t i = 0; i < h->n_socket_source; i++)
+    free (h->socket_source[i]);
+  free (h->socket_source);
   free (h->tmp_dir);
   free (h->run_dir);
   mk_strv_free (h->warnings);

@@ -31,6 +31,7 @@ struct mk_app_host
   char *term;
   char *net_allow;      /* limited: "IP:PORT,..." (org.mkrun.network.allow) */
   char **socket_source; /* per app->sockets[i]: the host path a connector binds, else NULL */
+  size_t n_socket_source; /* its length (it has NULLs: not a strv) */
   char *tmp_dir;        /* the host dirs of the app's /tmp and /run */
   char *run_dir;
   char **warnings;      /* for the caller to show (names that did not resolve) */

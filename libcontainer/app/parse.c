@@ -28,7 +28,7 @@ struct parse
   mk_error **err;
 };
 
-static const char *const log_levels[] = { "none", "error", "warn", "info", "debug" };
+static const char *const log_levels[] = { "none", "error", "warn", "info", "debug", NULL };
 
 const char *
 mk_app_log_level_name (enum mk_app_log_level l)

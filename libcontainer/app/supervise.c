@@ -799,6 +799,7 @@ wait_for_listeners (const struct mk_app_run_opts *o, struct mk_app_host *h, mk_e
   bool told = false;
 
   h->socket_source = xmalloc0 ((app->n_sockets + 1) * sizeof (char *));
+  h->n_socket_source = app->n_sockets;
   for (size_t i = 0; i < app->n_sockets; i++)
     {
       const char *path = app->sockets[i].path;

@@ -500,7 +500,8 @@ match_uuid (const struct mk_gpu_host *h, const char *item, size_t *out, mk_error
       if (strncasecmp (u, item, il) == 0
           || (strncasecmp (u, "GPU-", 4) == 0 && strncasecmp (u + 4, item, il) == 0))
         {
-          if (strcasecmp (u, item) == 0 || strcasecmp (u + 4, item) == 0)
+          if (strcasecmp (u, item) == 0
+              || (strncasecmp (u, "GPU-", 4) == 0 && strcasecmp (u + 4, item) == 0))
             {
               *out = i; /* an exact match wins */
               return 0;

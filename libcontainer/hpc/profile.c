@@ -133,6 +133,7 @@ int
 mk_hpc_parse (const struct mk_spec *spec, struct mk_hpc **out, mk_error **err)
 {
   struct mk_hpc *h = NULL;
+  unsigned seen = 0; /* bit K: annotations[K] was given */
   const char *cri = mk_spec_annotation (spec, "io.kubernetes.cri.container-type");
   const char *crio = mk_spec_annotation (spec, "io.kubernetes.cri-o.ContainerType");
   *out = NULL;
@@ -144,12 +145,19 @@ mk_hpc_parse (const struct mk_spec *spec, struct mk_hpc **out, mk_error **err)
     {
       const char *key = spec->annotations[i].key, *v = spec->annotations[i].value;
       const char *name = key + strlen (MK_HPC_PREFIX);
+      size_t k = 0;
       int r = 0;
       if (strncmp (key, MK_HPC_PREFIX, strlen (MK_HPC_PREFIX)) != 0)
         continue;
       if (h == NULL)
         h = xmalloc0 (sizeof (*h));
-      if (strcmp (name, "cores") == 0)
+      while (annotations[k] && strcmp (key, annotations[k]) != 0)
+        k++;
+      /* A JSON object may repeat a key (and YAML a mapping's): which one
+         counts would be a guess.  */
+      if (annotations[k] && (seen & (1u << k)))
+        r = mk_error_set (err, 0, "annotations: %s: given twice", key);
+      else if (strcmp (name, "cores") == 0)
         r = parse_cores (h, v, err);
       else if (strcmp (name, "hugepages") == 0)
         r = parse_pages (h, v, err);
@@ -191,6 +199,8 @@ mk_hpc_parse (const struct mk_spec *spec, struct mk_hpc **out, mk_error **err)
       else
         r = mk_error_set (err, 0, "annotations: %s: not an HPC profile key (known: cores, "
                           "hugepages, thp, numa, rt, gpus, irq)", key);
+      if (annotations[k])
+        seen |= 1u << k;
       if (r < 0)
         {
           mk_hpc_free (h);

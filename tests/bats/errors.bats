@@ -236,3 +236,55 @@ assert_nothing_left() {
 	[[ "$output" == *no-such-binary* ]]
 	assert_nothing_left c1
 }
+
+# Inputs the fuzz targets (tests/fuzz/) found mishandled: each is refused
+# with one clean line and status 1.  The inputs themselves are in
+# tests/fuzz/regressions/, which `make fuzz-regress` runs under ASan.
+
+# assert_one_line_error FRAGMENT: $output is one "mkrun: ..." line holding FRAGMENT.
+assert_one_line_error() {
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == "mkrun: "* ]]
+	[[ "$output" == *"$1"* ]]
+}
+
+@test "errors (fuzz): an org.mkrun.hpc.* annotation given twice" {
+	# jq cannot write a repeated key: add the second one as text.
+	update_config '.annotations = {"org.mkrun.hpc.gpus": "0"}'
+	sed -i 's/"org.mkrun.hpc.gpus": "0"/&, "org.mkrun.hpc.gpus": "1"/' "$BUNDLE/config.json"
+	grep -c org.mkrun.hpc.gpus "$BUNDLE/config.json"
+	run mkrun_err create c1
+	assert_one_line_error "annotations: org.mkrun.hpc.gpus: given twice"
+	assert_nothing_left c1
+}
+
+@test "errors (fuzz): control characters from config.json stay on one line" {
+	update_config '.linux.rootfsPropagation = "bad\nline\u001b[2J"'
+	run mkrun_err create c1
+	assert_one_line_error 'linux.rootfsPropagation: unknown propagation `bad\nline\x1b[2J`'
+	assert_nothing_left c1
+}
+
+@test "errors (fuzz): app YAML: an unknown logging.level; an hpc key given twice" {
+	cat >"$BATS_TEST_TMPDIR/app.yaml" <<-'YAML'
+		application:
+		  executable: /bin/true
+		logging:
+		  level: bogus
+	YAML
+	run mkrun yaml2oci "$BATS_TEST_TMPDIR/app.yaml"
+	assert_one_line_error 'app.yaml:4:10: logging.level: `bogus` is not one of none, error, warn, info, debug'
+
+	cat >"$BATS_TEST_TMPDIR/app.yaml" <<-'YAML'
+		application:
+		  executable: /bin/true
+		hpc:
+		  cores: 1
+		  gpus: 0
+		  gpus: 1
+	YAML
+	run mkrun yaml2oci "$BATS_TEST_TMPDIR/app.yaml"
+	assert_one_line_error "org.mkrun.hpc.gpus: given twice"
+}

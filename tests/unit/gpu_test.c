@@ -282,6 +282,17 @@ test_select (void)
   mk_gpu_host_free (&h);
 }
 
+/* A UUID shorter than "GPU-" (a driver's truncated line): a prefix of it
+   selects it, and nothing is read past its end (found by tests/fuzz/hpc_fuzz).  */
+static void
+test_select_short_uuid (void)
+{
+  struct mk_gpu gpus[] = { { 0, (char *)"GPU", (char *)"0000:d8:00.0", NULL } };
+  struct mk_gpu_host h = { .gpus = gpus, .n_gpus = 1 };
+  select_ok (&h, "GP", 1, (size_t)0);
+  select_ok (&h, "gpu", 1, (size_t)0);
+}
+
 static const char config[]
     = "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
       " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
@@ -490,6 +501,7 @@ main (void)
   make_tree ();
   test_discover ();
   test_select ();
+  test_select_short_uuid ();
   test_apply ();
   test_errors ();
   snprintf (cmd, sizeof (cmd), "rm -rf '%s'", root);
