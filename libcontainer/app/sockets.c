@@ -150,7 +150,7 @@ bind_socket (int sockfd, int bundlefd, const char *rel, mk_error **err)
   char src[64], dst[64];
 
   if (target < 0)
-    return mk_error_set (err, errno, "open `%s`", rel);
+    return mk_error_set (err, errno, "open its place `%s` in the bundle", rel);
   tree = (int)syscall (SYS_open_tree, sockfd, "",
                        OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree >= 0)
@@ -158,19 +158,19 @@ bind_socket (int sockfd, int bundlefd, const char *rel, mk_error **err)
       if (syscall (SYS_move_mount, tree, "", target, "",
                    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
           < 0)
-        return mk_error_set (err, errno == ENOENT ? 0 : errno, "bind the socket on `%s`%s", rel,
-                             errno == ENOENT ? ": the listener removed it meanwhile" : "");
+        return mk_error_set (err, errno == ENOENT ? 0 : errno, "bind the listener's socket%s",
+                             errno == ENOENT ? ": the listener replaced it meanwhile" : "");
       return 0;
     }
   if (errno != ENOSYS)
-    return mk_error_set (err, errno, "clone the socket's mount for `%s`", rel);
+    return mk_error_set (err, errno, "clone the listener's socket's mount");
   /* Before Linux 5.2: the same descriptors through /proc, once it is procfs.  */
   if (statfs ("/proc/self/fd", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-    return mk_error_set (err, 0, "bind the socket on `%s`: /proc is not procfs", rel);
+    return mk_error_set (err, 0, "bind the listener's socket: /proc is not procfs");
   snprintf (src, sizeof (src), "/proc/self/fd/%d", sockfd);
   snprintf (dst, sizeof (dst), "/proc/self/fd/%d", target);
   if (mount (src, dst, NULL, MS_BIND, NULL) < 0)
-    return mk_error_set (err, errno, "bind the socket on `%s`", rel);
+    return mk_error_set (err, errno, "bind the listener's socket");
   return 0;
 }
 
@@ -192,7 +192,10 @@ mk_app_bind_sockets (const struct mk_app *app, struct mk_app_host *h, const char
       if (h->socket_fd[i] < 0)
         continue;
       if (bind_socket (h->socket_fd[i], bundlefd, app->sockets[i].path + 1, err) < 0)
-        return mk_error_prefix (err, "network.unix_sockets: %s", app->sockets[i].path);
+        {
+          _cleanup_free_ char *w = mk_app_where (app, "network.unix_sockets");
+          return mk_error_prefix (err, "%s: `%s`", w, app->sockets[i].path);
+        }
       close (h->socket_fd[i]);
       h->socket_fd[i] = -1;
     }

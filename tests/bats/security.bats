@@ -256,6 +256,16 @@ logging:
 		[ "$(sha256sum "$victim")" = "$sum" ]
 		[ -z "$(ls -A "$vdir")" ]
 	done
+	# Under sudo the log is opened with the user's rights: not in root's
+	# directory.
+	app_yaml rootdir "application:
+  name: t_h6r
+  executable: /bin/true
+logging:
+  file: $vdir/app.log"
+	SUDO_UID=65534 SUDO_GID=65534 run app --config "$A/rootdir.yaml"
+	refused_alone t_h6r "app t_h6r: $A/rootdir.yaml:5:9: logging.file: open \`$vdir/app.log\` as uid 65534*Permission denied"
+	[ -z "$(ls -A "$vdir")" ]
 	# A FIFO in the log's place blocks nothing and is refused too.
 	rm -f "$A/out/app.log"
 	mkfifo "$A/out/app.log"
