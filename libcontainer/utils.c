@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,6 +205,107 @@ mk_mkdir_p (const char *path, mode_t mode, mk_error **err)
         }
     }
   return 0;
+}
+
+/* mk_open_no_symlinks on kernels without openat2: one component at a time,
+   O_NOFOLLOW, any symlink met is ELOOP.  */
+static int
+walk_no_symlinks (int dirfd, const char *path, int flags, mode_t mode, bool beneath)
+{
+  _cleanup_free_ char *copy = xstrdup (path);
+  _cleanup_close_ int dir = -1;
+  char *save = NULL, *name, *next;
+  int depth = 0, fd;
+  struct stat st;
+
+  if (beneath && path[0] == '/')
+    {
+      errno = EXDEV;
+      return -1;
+    }
+  dir = path[0] == '/' ? open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC)
+                       : openat (dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return -1;
+  name = strtok_r (copy, "/", &save);
+  for (; name; name = next)
+    {
+      next = strtok_r (NULL, "/", &save);
+      depth += strcmp (name, "..") == 0 ? -1 : strcmp (name, ".") != 0;
+      if (beneath && depth < 0)
+        {
+          errno = EXDEV;
+          return -1;
+        }
+      if (next == NULL)
+        break;
+      fd = openat (dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return -1;
+      close (dir);
+      dir = fd;
+      if (fstat (dir, &st) < 0)
+        return -1;
+      if (!S_ISDIR (st.st_mode))
+        {
+          errno = S_ISLNK (st.st_mode) ? ELOOP : ENOTDIR;
+          return -1;
+        }
+    }
+  fd = openat (dir, name ? name : ".", flags | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd >= 0 && (flags & O_PATH) && fstat (fd, &st) == 0 && S_ISLNK (st.st_mode))
+    {
+      close (fd);
+      errno = ELOOP;
+      return -1;
+    }
+  return fd;
+}
+
+int
+mk_open_no_symlinks (int dirfd, const char *path, int flags, mode_t mode, bool beneath)
+{
+  static int no_openat2;
+  /* RESOLVE_NO_SYMLINKS refuses a trailing symlink too, except with
+     O_PATH|O_NOFOLLOW (which would open the link itself).  */
+  struct open_how how = { .flags = (unsigned long long)((flags | O_CLOEXEC) & ~O_NOFOLLOW),
+                          .mode = (flags & O_CREAT) ? mode : 0,
+                          .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS
+                                     | (beneath ? RESOLVE_BENEATH : 0) };
+  if (!no_openat2)
+    {
+      int fd = (int)syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+      if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+        return fd;
+      if (errno == ENOSYS)
+        no_openat2 = 1;
+    }
+  return walk_no_symlinks (dirfd, path, flags, mode, beneath);
+}
+
+int
+mk_mkdir_p_no_symlinks (const char *path, mode_t mode, mk_error **err)
+{
+  _cleanup_free_ char *p = xstrdup (path);
+  _cleanup_close_ int dir = open (path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char *save = NULL;
+  if (dir < 0)
+    return mk_error_set (err, errno, "mkdir `%s`", path);
+  for (char *name = strtok_r (p, "/", &save); name; name = strtok_r (NULL, "/", &save))
+    {
+      int fd = mk_open_no_symlinks (dir, name, O_PATH | O_DIRECTORY, 0, false);
+      if (fd < 0 && errno == ENOENT)
+        {
+          if (mkdirat (dir, name, mode) < 0 && errno != EEXIST)
+            return mk_error_set (err, errno, "mkdir `%s`", path);
+          fd = mk_open_no_symlinks (dir, name, O_PATH | O_DIRECTORY, 0, false);
+        }
+      if (fd < 0)
+        return mk_error_set (err, errno, "mkdir `%s`", path);
+      close (dir);
+      dir = fd;
+    }
+  return steal_fd (&dir);
 }
 
 int

@@ -69,6 +69,19 @@ int mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, 
 int mk_mkdir_p (const char *path, mode_t mode, mk_error **err);
 /* Undoes mountinfo's octal escapes (\040 for a space) in place.  */
 void mk_unescape_octal (char *s);
+
+/* Opens PATH relative to DIRFD (AT_FDCWD: the cwd; an absolute PATH starts
+   at "/") following no symlink in any component, the last one included
+   (openat2 RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; a walk with
+   O_NOFOLLOW on kernels without openat2).  BENEATH: PATH must also stay
+   below DIRFD (no absolute path, no ".." above it: EXDEV).  For paths a
+   less privileged user can change: whatever they plant there is refused
+   (ELOOP), not followed.  Returns the fd, or -1 with errno set.  */
+int mk_open_no_symlinks (int dirfd, const char *path, int flags, mode_t mode, bool beneath);
+/* mkdir -p of the absolute PATH following no symlink (each existing
+   component must be a directory), mode for every created component.
+   Returns an O_PATH fd of PATH, or -1 with *err set.  */
+int mk_mkdir_p_no_symlinks (const char *path, mode_t mode, mk_error **err);
 /* Is PATH DIR or below it (by components: /tmpx is not under /tmp)?  */
 bool mk_path_under (const char *path, const char *dir);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "app/app.h"
+#include "app/hostfs.h"
 #include "app/monitor.h"
 #include "app/oci.h"
 #include "app/supervise.h"
@@ -516,10 +517,9 @@ app_logs (struct mk_global *g, int argc, char **argv)
                     "logging.file)", name);
       return mk_cli_fail (g, name, err);
     }
-  fd = open (r->log, O_RDONLY | O_CLOEXEC);
+  fd = mk_app_open_log_read (r->log, &err);
   if (fd < 0)
     {
-      mk_error_set (&err, errno, "open `%s`", r->log);
       mk_app_record_free (r);
       return mk_cli_fail (g, name, err);
     }

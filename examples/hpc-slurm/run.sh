@@ -156,10 +156,14 @@ write_slurm_conf() {
 }
 
 # storage: the shared storage directory: the job's files, the task built,
-# its input, and the directories for its output and logs.
+# its input, and the directories for its output and logs.  The jobs are
+# root's, and mkrun runs root's apps as nobody: output/ is nobody's, as a
+# real cluster's is the job user's.  (logs/ stays root's: mkrun writes the
+# logs, the tasks do not.)
 make_storage() {
 	local s=$D/storage
 	mkdir -p "$s/bin" "$s/input" "$s/output" "$s/logs"
+	chown nobody:nogroup "$s/output"
 	cp "$HERE/task.yaml" "$HERE/task.sbatch" "$HERE/run-task.sh" "$s/"
 	"${CC:-cc}" -O2 -Wall -o "$s/bin/task" "$HERE/task.c"
 	printf '%s\n' 10 20 30 40 >"$s/input/data.txt"

@@ -90,29 +90,66 @@ lookup_user (const char *spec, const char *where, uid_t *uid, gid_t *gid, char *
   return 0;
 }
 
+/* Under sudo (root, SUDO_UID of another user): *UID and *GID are the
+   user's; returns 1.  0 when not under sudo.  */
+static int
+sudo_user (uid_t *uid, gid_t *gid, mk_error **err)
+{
+  const char *sudo_uid = getenv ("SUDO_UID"), *sudo_gid = getenv ("SUDO_GID");
+  struct passwd *pw;
+  long long u, g = 0;
+  if (getuid () != 0 || sudo_uid == NULL || *sudo_uid == '\0')
+    return 0;
+  if (mk_parse_int64 (sudo_uid, &u) < 0 || u < 0 || u >= UINT32_MAX
+      || (sudo_gid && *sudo_gid && (mk_parse_int64 (sudo_gid, &g) < 0 || g < 0 || g >= UINT32_MAX)))
+    return mk_error_set (err, 0, "SUDO_UID/SUDO_GID: not numbers");
+  if (u == 0)
+    return 0; /* root through sudo is root */
+  *uid = (uid_t)u;
+  pw = getpwuid (*uid);
+  *gid = sudo_gid && *sudo_gid ? (gid_t)g : pw ? pw->pw_gid : (gid_t)u;
+  return 1;
+}
+
 int
 mk_app_host_user (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
 {
   _cleanup_free_ char *name = NULL;
-  const char *sudo_uid = getenv ("SUDO_UID"), *sudo_gid = getenv ("SUDO_GID");
   const char *term = getenv ("TERM");
+  uid_t sudo_uid = 0;
+  gid_t sudo_gid = 0;
   struct passwd *pw;
+  int sudo = sudo_user (&sudo_uid, &sudo_gid, err);
 
+  if (sudo < 0)
+    return -1;
+  h->by_sudo = sudo == 1;
   if (app->user)
     {
       _cleanup_free_ char *w = mk_app_where (app, "application.user");
       if (lookup_user (app->user, w, &h->uid, &h->gid, &name, err) < 0)
         return -1;
+      if (h->by_sudo && (h->uid != sudo_uid || h->gid != sudo_gid))
+        return mk_error_set (err, 0,
+                             "%s: `%s`: under sudo the app runs as the user who ran sudo "
+                             "(uid %u, gid %u), not as another",
+                             w, app->user, (unsigned)sudo_uid, (unsigned)sudo_gid);
     }
-  else if (getuid () == 0 && sudo_uid && *sudo_uid)
+  else if (h->by_sudo)
     {
-      long long u, g;
-      if (mk_parse_int64 (sudo_uid, &u) < 0 || u < 0
-          || (sudo_gid && *sudo_gid && (mk_parse_int64 (sudo_gid, &g) < 0 || g < 0)))
-        return mk_error_set (err, 0, "SUDO_UID/SUDO_GID: not numbers");
-      h->uid = (uid_t)u;
+      h->uid = sudo_uid;
+      h->gid = sudo_gid;
       pw = getpwuid (h->uid);
-      h->gid = sudo_gid && *sudo_gid ? (gid_t)g : pw ? pw->pw_gid : (gid_t)u;
+      name = pw ? xstrdup (pw->pw_name) : NULL;
+    }
+  else if (getuid () == 0)
+    {
+      /* Root's app: nobody, as Podman and systemd sandboxes do.  The view
+         of the host is for programs and libraries, not for /etc/shadow or
+         the ssh host keys (application.user: root opts out).  */
+      pw = getpwnam ("nobody");
+      h->uid = pw ? pw->pw_uid : 65534;
+      h->gid = pw ? pw->pw_gid : 65534;
       name = pw ? xstrdup (pw->pw_name) : NULL;
     }
   else
@@ -147,9 +184,10 @@ mk_app_host_free (struct mk_app_host *h)
   free (h->home);
   free (h->term);
   free (h->net_allow);
-  for (size_t i = 0; i < h->n_socket_source; i++)
-    free (h->socket_source[i]);
-  free (h->socket_source);
+  for (size_t i = 0; i < h->n_socket_fd; i++)
+    if (h->socket_fd[i] >= 0)
+      close (h->socket_fd[i]);
+  free (h->socket_fd);
   free (h->tmp_dir);
   free (h->run_dir);
   mk_strv_free (h->warnings);
@@ -447,11 +485,12 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   static const char *const shm_o[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
                                        NULL };
   static const char *const sys_o[] = { "nosuid", "noexec", "nodev", "ro", NULL };
-  static const char *const priv_o[] = { "bind", "nosuid", "nodev", NULL };
+  /* rbind: a connector's socket is bound below the bundle's tmp/ or run/
+     by its supervisor (sockets.c), never by a path resolved here.  */
+  static const char *const priv_o[] = { "rbind", "nosuid", "nodev", NULL };
   static const char *const hide_o[] = { "nosuid", "nodev", "noexec", "mode=755", "size=1m", NULL };
   static const char *const in_o[] = { "rbind", "rro", "nosuid", "nodev", NULL };
   static const char *const out_o[] = { "rbind", "rw", "nosuid", "nodev", NULL };
-  static const char *const sock_o[] = { "bind", "nosuid", "nodev", "noexec", NULL };
   static const char *const file_o[] = { "bind", "ro", "nosuid", "nodev", NULL };
 
   gs (g, "mounts");
@@ -489,9 +528,6 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
     gmount (g, *v, "bind", *v, in_o);
   for (char **v = app->outputs; v && *v; v++)
     gmount (g, *v, "bind", *v, out_o);
-  for (size_t i = 0; i < app->n_sockets; i++)
-    if (h->socket_source && h->socket_source[i])
-      gmount (g, app->sockets[i].path, "bind", h->socket_source[i], sock_o);
   yajl_gen_array_close (g);
 }
 
@@ -734,7 +770,7 @@ make_socket_places (const struct mk_app *app, const struct mk_app_host *h, const
       if (strcmp (host + strlen (dir), "/tmp") != 0 && chown (host, h->uid, h->gid) < 0)
         return mk_error_set (err, errno, "chown `%s`", host);
       *slash = '/';
-      if (!app->sockets[i].listen && h->socket_source && h->socket_source[i])
+      if (!app->sockets[i].listen && i < h->n_socket_fd && h->socket_fd[i] >= 0)
         {
           _cleanup_close_ int fd
               = open (host, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);

@@ -8,13 +8,15 @@
  * path another app can be given); /home and /root are empty tmpfs (the
  * user's home an empty writable tmpfs); inputs are bound read-only,
  * outputs read-write, and the executable's directory read-only.  The
- * program runs as the invoking user without capabilities, with
- * no_new_privs and a seccomp filter that refuses what Podman's default
- * profile refuses; its environment is only the YAML's plus PATH, HOME,
- * TERM.  */
+ * program runs as the invoking user (SUDO_UID under sudo; root's apps as
+ * nobody unless application.user says otherwise) without capabilities,
+ * with no_new_privs and a seccomp filter that refuses what Podman's
+ * default profile refuses; its environment is only the YAML's plus PATH,
+ * HOME, TERM.  */
 #ifndef MK_APP_OCI_H
 #define MK_APP_OCI_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "app/app.h"
@@ -23,16 +25,18 @@
 /* What the translation takes from the host at run time.  */
 struct mk_app_host
 {
-  uid_t uid;
+  uid_t uid; /* the app's user */
   gid_t gid;
+  bool by_sudo;  /* root through sudo: the YAML is the user's, its paths opened with their rights */
   gid_t *groups; /* supplementary, of the user */
   size_t n_groups;
   char *home;
   char *term;
-  char *net_allow;      /* limited: "IP:PORT,..." (org.mkrun.network.allow) */
-  char **socket_source; /* per app->sockets[i]: the host path a connector binds, else NULL */
-  size_t n_socket_source; /* its length (it has NULLs: not a strv) */
-  char *tmp_dir;        /* the host dirs of the app's /tmp and /run */
+  char *net_allow; /* limited: "IP:PORT,..." (org.mkrun.network.allow) */
+  int *socket_fd;  /* per app->sockets[i]: the listener's socket a connector binds (O_PATH,
+                      checked by sockets.c), else -1 */
+  size_t n_socket_fd;
+  char *tmp_dir; /* the host dirs of the app's /tmp and /run */
   char *run_dir;
   char **warnings;      /* for the caller to show (names that did not resolve) */
   char **minimal_files; /* filesystem.root: minimal: the host files bound, else NULL */
@@ -46,8 +50,11 @@ struct mk_app_host
    (h->minimal_files, see minimal.h).  */
 int mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
 
-/* The invoking user (SUDO_UID/SUDO_GID when root runs through sudo), or
-   application.user; home, groups and TERM.  */
+/* The app's user: application.user, else the invoking user (SUDO_UID/
+   SUDO_GID when root runs through sudo), else for root "nobody" (65534):
+   the read-only view of the host is for its programs and libraries, not
+   for root's files (application.user: root opts out).  Under sudo
+   application.user may only name the sudo user.  Home, groups, TERM.  */
 int mk_app_host_user (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
 void mk_app_host_free (struct mk_app_host *h);
 
@@ -58,8 +65,9 @@ int mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, cons
    the app whose bundle is BUNDLE.  */
 char *mk_app_socket_host_path (const char *bundle, const char *path);
 /* Makes DIR/rootfs (empty, with the host's top-level symlinks), DIR/tmp and
-   DIR/run (with the sockets' directories, and the files the listeners'
-   sockets of h->socket_source are bound on), and writes DIR/config.json.  */
+   DIR/run (with the sockets' directories, and the empty files the
+   listeners' sockets of h->socket_fd are bound on, see sockets.h), and
+   writes DIR/config.json.  */
 int mk_app_write_bundle (const struct mk_app *app, struct mk_app_host *h, const char *dir,
                          mk_error **err);
 

@@ -1184,6 +1184,24 @@ mk_app_check (const struct mk_app *a, mk_error **err)
         _cleanup_free_ char *w = mk_app_where (a, key);
         return mk_error_set (err, 0, "%s: `%s` is not a directory", w, a->outputs[i]);
       }
+  /* An input or output inside an output: the app could swap it for a
+     symlink to any host directory before the next start binds it.  */
+  for (size_t i = 0; a->outputs && a->outputs[i]; i++)
+    for (int k = 0; k < 2; k++)
+      {
+        char **v = k ? a->outputs : a->inputs;
+        for (size_t j = 0; v && v[j]; j++)
+          if (mk_path_under (v[j], a->outputs[i]) && strcmp (v[j], a->outputs[i]) != 0)
+            {
+              _cleanup_free_ char *key
+                  = xasprintf ("filesystem.%s[%zu]", k ? "outputs" : "inputs", j);
+              _cleanup_free_ char *w = mk_app_where (a, key);
+              return mk_error_set (err, 0,
+                                   "%s: `%s` is inside the output `%s`, which the app "
+                                   "can change: bind the output alone",
+                                   w, v[j], a->outputs[i]);
+            }
+      }
   missing = missing_packages (a->system_packages);
   if (missing)
     {

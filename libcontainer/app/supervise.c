@@ -2,8 +2,10 @@
  * supervise.h).  */
 #include "config.h"
 
-#include "app/supervise.h"
+#include "app/hostfs.h"
 #include "app/oci.h"
+#include "app/sockets.h"
+#include "app/supervise.h"
 #include "cgroups/cgroup.h"
 #include "container.h"
 #include "spec.h"
@@ -19,6 +21,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -265,8 +268,8 @@ rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
   (void)ftw;
   if (flag == FTW_DP || flag == FTW_D)
     rmdir (path);
-  else
-    unlink (path);
+  else if (unlink (path) < 0 && errno == EBUSY && umount2 (path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+    unlink (path); /* a connector's socket, bound in its supervisor's namespace */
   return 0;
 }
 
@@ -757,82 +760,6 @@ sup_free (struct sup *s)
     close (s->log.fd);
 }
 
-/* The host path of a running app's socket listening on PATH, once that
-   socket exists; NULL otherwise.  *WHO: the listening app's name, if any
-   listens on PATH (the socket may not be made yet).  */
-static char *
-find_listener (const char *root, const char *self, const char *path, char **who)
-{
-  _cleanup_strv_ char **names = NULL;
-  char *found = NULL;
-  if (mk_app_list (root, &names, NULL) < 0)
-    return NULL;
-  for (char **n = names; *n && !found; n++)
-    {
-      struct mk_app_record *r = NULL;
-      if (strcmp (*n, self) == 0 || mk_app_record_read (root, *n, &r, NULL) < 0)
-        continue;
-      for (size_t i = 0; mk_app_record_alive (r) && r->listen && r->listen[i]; i++)
-        {
-          struct stat st;
-          if (strcmp (r->listen[i], path) != 0)
-            continue;
-          if (*who == NULL)
-            *who = xstrdup (r->name);
-          if (stat (r->listen_host[i], &st) == 0 && S_ISSOCK (st.st_mode))
-            found = xstrdup (r->listen_host[i]);
-          break;
-        }
-      mk_app_record_free (r);
-    }
-  return found;
-}
-
-/* For each socket the app connects to: waits (network.unix_sockets.timeout)
-   for an app that listens on that path and for its socket, and puts the
-   socket's host path in h->socket_source.  */
-static int
-wait_for_listeners (const struct mk_app_run_opts *o, struct mk_app_host *h, mk_error **err)
-{
-  const struct mk_app *app = o->app;
-  long long deadline = mk_app_now_ms () + app->socket_timeout_ms;
-  bool told = false;
-
-  h->socket_source = xmalloc0 ((app->n_sockets + 1) * sizeof (char *));
-  h->n_socket_source = app->n_sockets;
-  for (size_t i = 0; i < app->n_sockets; i++)
-    {
-      const char *path = app->sockets[i].path;
-      _cleanup_free_ char *who = NULL;
-      if (app->sockets[i].listen)
-        continue;
-      while ((h->socket_source[i] = find_listener (o->root, app->name, path, &who)) == NULL)
-        {
-          if (mk_app_now_ms () >= deadline)
-            {
-              _cleanup_free_ char *w = mk_app_where (app, "network.unix_sockets");
-              if (who)
-                return mk_error_set (err, 0, "%s: app `%s` listens on `%s` but made no socket "
-                                     "there within %u s", w, who, path,
-                                     app->socket_timeout_ms / 1000);
-              return mk_error_set (err, 0, "%s: no app listens on `%s` (waited %u s for one "
-                                   "to start; its YAML lists the path with type: listen)",
-                                   w, path, app->socket_timeout_ms / 1000);
-            }
-          if (!told && o->notice && app->log_level >= MK_APP_LOG_INFO)
-            {
-              _cleanup_free_ char *msg
-                  = xasprintf ("waiting up to %u s for an app listening on %s",
-                               app->socket_timeout_ms / 1000, path);
-              o->notice (MK_APP_LOG_INFO, msg);
-              told = true;
-            }
-          usleep (50 * 1000);
-        }
-    }
-  return 0;
-}
-
 /* Fails if an app NAME (directory DIR) exists, unless AGAIN and it has
    exited.  */
 static int
@@ -907,7 +834,7 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
      that nothing is left behind if it is interrupted.  */
   if (app->n_sockets
       && (check_free (o->root, app->name, s.dir, o->again, err) < 0
-          || wait_for_listeners (o, &h, err) < 0))
+          || mk_app_wait_for_listeners (o->root, app, &h, o->notice, err) < 0))
     goto out;
   if (claim (o, s.dir, &s.old_record, err) < 0)
     goto out;
@@ -924,38 +851,19 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
       }
 
   /* Outputs exist before the container binds them; the user owns them.  */
-  for (char **v = app->outputs; v && *v; v++)
-    {
-      struct stat st;
-      if (stat (*v, &st) == 0)
-        continue;
-      if (mk_mkdir_p (*v, 0755, err) < 0)
-        goto out;
-      if (chown (*v, h.uid, h.gid) < 0)
-        {
-          mk_error_set (err, errno, "chown `%s`", *v);
-          goto out;
-        }
-    }
-  if (mk_app_write_bundle (app, &h, s.bundle, err) < 0)
+  if (mk_app_make_outputs (app, &h, err) < 0)
+    goto out;
+  if (mk_app_write_bundle (app, &h, s.bundle, err) < 0
+      || mk_app_bind_sockets (app, &h, s.bundle, err) < 0)
     goto out;
   for (char **w = h.warnings; o->notice && w && *w; w++)
     if (app->log_level >= MK_APP_LOG_WARN)
       o->notice (MK_APP_LOG_WARN, *w);
 
   s.capture = o->detach || app->log_file;
-  if (app->log_file || o->detach)
-    {
-      _cleanup_free_ char *def = xasprintf ("%s/output.log", s.dir);
-      const char *path = app->log_file ? app->log_file : def;
-      s.log.fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-      if (s.log.fd < 0)
-        {
-          mk_error_set (err, errno, "logging.file: open `%s`", path);
-          goto out;
-        }
-      s.rec.log = xstrdup (path);
-    }
+  if ((app->log_file || o->detach)
+      && (s.log.fd = mk_app_open_log (app, &h, s.dir, &s.rec.log, err)) < 0)
+    goto out;
   if (!o->detach)
     {
       s.log.tee[0] = s.capture ? 1 : -1;
