@@ -350,6 +350,7 @@ host_only_sh() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *INSIDE*refused* ]]
 	[[ "$output" != *MOUNTED* ]]
+}
 
 # --- issue 12: app front end (holes 6, 7, 9) ---
 # The app front end's supervisor runs as root (or root under sudo); the app
