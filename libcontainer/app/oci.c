@@ -3,7 +3,9 @@
 
 #include "app/oci.h"
 #include "app/minimal.h"
+#include "app/supervise.h"
 #include "cgroups/cgroup.h"
+#include "unixguard.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -148,6 +150,8 @@ mk_app_host_free (struct mk_app_host *h)
   free (h->term);
   free (h->net_allow);
   mk_strv_free (h->socket_source);
+  mk_strv_free (h->listeners);
+  free (h->unix_peers);
   free (h->tmp_dir);
   free (h->run_dir);
   mk_strv_free (h->warnings);
@@ -247,10 +251,59 @@ resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_error **e
   return 0;
 }
 
+void
+mk_app_host_add_listener (struct mk_app_host *h, const char *name)
+{
+  _cleanup_free_ char *id = mk_app_container_id (name);
+  size_t n = mk_strv_len (h->listeners);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (h->listeners[i], id) == 0)
+      return;
+  h->listeners = xrealloc (h->listeners, (n + 2) * sizeof (char *));
+  h->listeners[n] = steal_pointer (&id);
+  h->listeners[n + 1] = NULL;
+}
+
+int
+mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
+{
+  _cleanup_free_ char *why = NULL;
+  char *peers;
+
+  free (h->unix_peers);
+  h->unix_peers = NULL;
+  h->unix_denied = false;
+  if (app->network == MK_APP_NET_FULL)
+    return 0;
+  if (!mk_unixguard_available (&why))
+    {
+      _cleanup_free_ char *w = NULL;
+      if (app->n_sockets == 0)
+        {
+          h->unix_denied = true;
+          return 0;
+        }
+      w = mk_app_where (app, "network.unix_sockets");
+      return mk_error_set (err, 0,
+                           "%s: this kernel cannot keep the host's unix sockets out of "
+                           "the app's reach: %s",
+                           w, why);
+    }
+  peers = xstrdup ("");
+  for (char **l = h->listeners; l && *l; l++)
+    {
+      char *joined = xasprintf ("%s%s%s", peers, *peers ? "," : "", *l);
+      free (peers);
+      peers = joined;
+    }
+  h->unix_peers = peers;
+  return 0;
+}
+
 int
 mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
 {
-  if (resolve_endpoints (app, h, err) < 0)
+  if (resolve_endpoints (app, h, err) < 0 || mk_app_host_unix (app, h, err) < 0)
     return -1;
   mk_strv_free (h->minimal_files);
   h->minimal_files = NULL;
@@ -493,8 +546,36 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   yajl_gen_array_close (g);
 }
 
+/* One rule: SYSCALL fails with EPERM when every {index, mask, value}
+   matches (SCMP_CMP_MASKED_EQ: the kernel reads int arguments' low 32 bits
+   only, so a plain compare of the 64-bit register could be dodged).  */
 static void
-gen_seccomp (yajl_gen g)
+gen_deny_masked (yajl_gen g, const char *syscall, const unsigned (*args)[3], size_t n)
+{
+  yajl_gen_map_open (g);
+  gs (g, "names");
+  yajl_gen_array_open (g);
+  gs (g, syscall);
+  yajl_gen_array_close (g);
+  gkv (g, "action", "SCMP_ACT_ERRNO");
+  gki (g, "errnoRet", EPERM);
+  gs (g, "args");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_gen_map_open (g);
+      gki (g, "index", args[i][0]);
+      gki (g, "value", args[i][1]);
+      gki (g, "valueTwo", args[i][2]);
+      gkv (g, "op", "SCMP_CMP_MASKED_EQ");
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+}
+
+static void
+gen_seccomp (yajl_gen g, const struct mk_app_host *h)
 {
   gs (g, "seccomp");
   yajl_gen_map_open (g);
@@ -547,6 +628,19 @@ gen_seccomp (yajl_gen g)
         yajl_gen_map_close (g);
       }
 
+  if (h->unix_denied)
+    {
+      /* No unix socket but connected stream pairs: a datagram pair
+         (SOCK_DGRAM, or SOCK_RAW, which AF_UNIX makes a datagram socket)
+         could still sendto(2) any path.  32-bit programs: libseccomp
+         refuses socketcall(SYS_SOCKET) whatever the family.  */
+      static const unsigned sock[][3] = { { 0, 0xffffffff, AF_UNIX } };
+      static const unsigned dgram[][3] = { { 0, 0xffffffff, AF_UNIX }, { 1, 0xf, SOCK_DGRAM } };
+      static const unsigned raw[][3] = { { 0, 0xffffffff, AF_UNIX }, { 1, 0xf, SOCK_RAW } };
+      gen_deny_masked (g, "socket", sock, 1);
+      gen_deny_masked (g, "socketpair", dgram, 2);
+      gen_deny_masked (g, "socketpair", raw, 2);
+    }
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
@@ -626,6 +720,8 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
     gkv (g, "org.mkrun.app.name", app->name);
   if (app->network == MK_APP_NET_LIMITED)
     gkv (g, "org.mkrun.network.allow", h->net_allow ? h->net_allow : "");
+  if (h->unix_peers)
+    gkv (g, MK_UNIXGUARD_ANNOTATION, h->unix_peers);
   for (size_t i = 0; i < app->n_hpc; i++)
     gkv (g, app->hpc[i].key, app->hpc[i].value);
   yajl_gen_map_close (g);
@@ -646,7 +742,7 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
   }
   yajl_gen_array_close (g);
   gen_resources (g, app);
-  gen_seccomp (g);
+  gen_seccomp (g, h);
   gstrv (g, "maskedPaths", masked_paths);
   gstrv (g, "readonlyPaths", readonly_paths);
   yajl_gen_map_close (g);

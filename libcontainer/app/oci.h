@@ -15,6 +15,7 @@
 #ifndef MK_APP_OCI_H
 #define MK_APP_OCI_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "app/app.h"
@@ -31,6 +32,13 @@ struct mk_app_host
   char *term;
   char *net_allow;      /* limited: "IP:PORT,..." (org.mkrun.network.allow) */
   char **socket_source; /* per app->sockets[i]: the host path a connector binds, else NULL */
+  char **listeners;     /* the container ids of the apps listening there (no repeats) */
+  /* none/limited: the host's unix sockets out of reach.  unix_peers: the
+     value of org.mkrun.network.unix (the listeners' containers), where the
+     kernel can enforce it; else unix_denied: socket(AF_UNIX) (and datagram
+     socketpairs) refused by the seccomp filter.  */
+  char *unix_peers;
+  bool unix_denied;
   char *tmp_dir;        /* the host dirs of the app's /tmp and /run */
   char *run_dir;
   char **warnings;      /* for the caller to show (names that did not resolve) */
@@ -44,6 +52,16 @@ struct mk_app_host
    any other); for `root: minimal`, the files of the root
    (h->minimal_files, see minimal.h).  */
 int mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
+
+/* How the app is kept from the host's unix sockets (h->unix_peers or
+   h->unix_denied, from h->listeners): an app that declares unix_sockets
+   fails where the kernel cannot enforce org.mkrun.network.unix (no BPF
+   LSM), saying why.  mk_app_host_prepare() calls it.  */
+int mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
+
+/* Adds the container of app NAME, which listens on a socket the app
+   connects to, to h->listeners.  */
+void mk_app_host_add_listener (struct mk_app_host *h, const char *name);
 
 /* The invoking user (SUDO_UID/SUDO_GID when root runs through sudo), or
    application.user; home, groups and TERM.  */

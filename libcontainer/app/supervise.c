@@ -790,7 +790,7 @@ find_listener (const char *root, const char *self, const char *path, char **who)
 
 /* For each socket the app connects to: waits (network.unix_sockets.timeout)
    for an app that listens on that path and for its socket, and puts the
-   socket's host path in h->socket_source.  */
+   socket's host path in h->socket_source (its app in h->listeners).  */
 static int
 wait_for_listeners (const struct mk_app_run_opts *o, struct mk_app_host *h, mk_error **err)
 {
@@ -828,6 +828,7 @@ wait_for_listeners (const struct mk_app_run_opts *o, struct mk_app_host *h, mk_e
             }
           usleep (50 * 1000);
         }
+      mk_app_host_add_listener (h, who);
     }
   return 0;
 }
@@ -906,7 +907,7 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
      that nothing is left behind if it is interrupted.  */
   if (app->n_sockets
       && (check_free (o->root, app->name, s.dir, o->again, err) < 0
-          || wait_for_listeners (o, &h, err) < 0))
+          || mk_app_host_unix (app, &h, err) < 0 || wait_for_listeners (o, &h, err) < 0))
     goto out;
   if (claim (o, s.dir, &s.old_record, err) < 0)
     goto out;

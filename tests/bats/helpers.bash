@@ -144,9 +144,20 @@ function _probe_idmap() {
 	return $rc
 }
 
+# Why org.mkrun.network.unix cannot be enforced here, as create says it.
+function _bpf_lsm_why() {
+	local d
+	d=$(mktemp -d "${BATS_TEST_TMPDIR:-$_HELPERS_TMP}/bpf-lsm-probe.XXXXXX") || return 0
+	mkdir "$d/rootfs"
+	echo '{"ociVersion":"1.2.0","process":{"args":["x"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"org.mkrun.network.unix":""}}' >"$d/config.json"
+	"$MKRUN" --root "$d/state" create -b "$d" bpf-lsm-probe 2>&1 | sed 's/^.*cannot be enforced here: //'
+	"$MKRUN" --root "$d/state" delete -f bpf-lsm-probe >/dev/null 2>&1
+	rm -rf "$d"
+}
+
 # requires FEATURE...: skip the test unless every FEATURE is available.
 # Features: root rootless cgroups_v1 cgroups_v2 cgroups_hybrid hugetlb userns
-#           timens idmap seccomp_notify smp
+#           timens idmap seccomp_notify smp bpf_lsm
 function requires() {
 	local f mode
 	for f in "$@"; do
@@ -197,6 +208,12 @@ function requires() {
 			;;
 		smp)
 			[ "$(nproc)" -ge 2 ] || skip "test requires at least 2 CPUs"
+			;;
+		bpf_lsm)
+			# The runtime's own probe (Linux 6.0+, "bpf" among the active
+			# LSMs, and a cgroup BPF LSM program loads).
+			[ "$("$MKRUN" features 2>/dev/null | jq -r '.annotations["org.mkrun.network.unix.enabled"]')" = true ] ||
+				skip "test requires cgroup BPF LSM programs (org.mkrun.network.unix): $(_bpf_lsm_why)"
 			;;
 		*)
 			fail "BUG: unknown feature requirement: $f"

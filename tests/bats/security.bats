@@ -24,6 +24,7 @@ teardown() {
 		kill -9 "$OPENER" 2>/dev/null || true
 		wait "$OPENER" 2>/dev/null || true
 	fi
+	ug_teardown
 	MKRUN=$ORIG_MKRUN
 	teardown_busybox
 }
@@ -147,4 +148,245 @@ wait_gone() {
 	# pid 1 (the shell) holds nothing but its stdio.
 	[ "$(echo "$output" | sed '1,/^---$/d' | grep -c -- '->')" -le 3 ]
 	[[ "$output" != *cgroup* ]]
+}
+
+# --- app front end: host unix sockets (issue 12, hole 8) ---
+# An app (network none or limited) must not reach host daemons' unix
+# sockets: pathname ones in its read-only view of the host, abstract ones of
+# the host's network namespace.  Where the kernel runs cgroup BPF LSM
+# programs, org.mkrun.network.unix denies connect/sendto to any socket not
+# made in the app's cgroup (or a declared listener's): the attacks fail at
+# connect/sendto.  Elsewhere the app cannot make unix sockets at all (its
+# seccomp filter): they fail at socket().  The attack tests hold either way.
+
+UNIXPROBE="$BATS_TEST_DIRNAME/../bin/unixprobe"
+UG=
+UG_PIDS=()
+
+# ug_setup: $UG, a directory under /var/tmp (the view shows the host's /var;
+# its /tmp and /run are the app's own), and $UG_CALL, the call the attacks
+# fail at here.
+ug_setup() {
+	[ -x "$UNIXPROBE" ] || skip "tests/bin/unixprobe not built"
+	UG=$(mktemp -d /var/tmp/mkrun-ug.XXXXXX)
+	chmod 755 "$UG"
+	cd "$UG" || return 1
+	if [ "$("$MKRUN" features | jq -r '.annotations["org.mkrun.network.unix.enabled"]')" = true ]; then
+		UG_CALL=connect
+	else
+		UG_CALL=socket
+	fi
+}
+
+ug_teardown() {
+	local n
+	for n in $(ls "$ROOT/.apps" 2>/dev/null); do
+		"$MKRUN" --root "$ROOT" app rm --force "$n" >/dev/null 2>&1 || true
+	done
+	for n in "${UG_PIDS[@]}"; do kill "$n" 2>/dev/null || true; done
+	UG_PIDS=()
+	[ -z "$UG" ] || rm -rf "$UG"
+	UG=
+}
+
+# ug_serve MODE ADDR LOG: a host listener (unixprobe serve|serve-dgram), up.
+ug_serve() {
+	"$UNIXPROBE" "$1" "$2" >"$3" 2>&1 3>&- &
+	UG_PIDS+=($!)
+	retry 50 0.1 grep -q '^ready$' "$3"
+}
+
+# ug_yaml NAME ACCESS ARGS [EXTRA]: $UG/NAME.yaml running unixprobe ARGS
+# (a YAML flow list) with network ACCESS, plus EXTRA lines under network:.
+ug_yaml() {
+	printf 'application:\n  name: %s\n  executable: %s\n  args: %s\nnetwork:\n  access: %s\n%s\n' \
+		"$1" "$UNIXPROBE" "$3" "$2" "${4:-}" >"$UG/$1.yaml"
+}
+
+# ug_app ARGS...: the app front end with our --root.
+ug_app() {
+	"$MKRUN" --root "$ROOT" "$@" </dev/null
+}
+
+@test "security: app (network none) cannot connect to a host daemon's socket file in its view" {
+	ug_setup
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	ug_yaml ug_path none "[connect, \"$UG/daemon.sock\", hello]"
+	run ug_app --config "$UG/ug_path.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
+	[[ "$output" != *pong* ]]
+	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: app cannot reach a host socket through a symlink it plants in its /tmp (relative path)" {
+	ug_setup
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	ug_yaml ug_link none "[\"-c\", \"cd /tmp && ln -s $UG/daemon.sock l && exec $UNIXPROBE connect l hello\"]"
+	sed -i 's|^  executable: .*|  executable: /bin/sh|' "$UG/ug_link.yaml"
+	run ug_app --config "$UG/ug_link.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
+	[[ "$output" != *pong* ]]
+	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: app (network limited) cannot connect to a host daemon's abstract socket" {
+	ug_setup
+	local name="@mkrun-ug-$$-$RANDOM"
+	ug_serve serve "$name" "$UG/serve.log"
+	ug_yaml ug_abs limited "[connect, \"$name\", hello]" "  allowed_endpoints: []"
+	run ug_app --config "$UG/ug_abs.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
+	[[ "$output" != *pong* ]]
+	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: app cannot send a datagram to a host socket (sendto, and through a datagram socketpair)" {
+	ug_setup
+	local name="@mkrun-ug-d-$$-$RANDOM" call=sendto
+	ug_serve serve-dgram "$UG/daemon.dgram" "$UG/serve.log"
+	ug_serve serve-dgram "$name" "$UG/serve-abs.log"
+	[ "$UG_CALL" = connect ] || call=socket
+	ug_yaml ug_dgram none "[sendto, \"$UG/daemon.dgram\", hello]"
+	run ug_app --config "$UG/ug_dgram.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$call: Operation not permitted"* ]]
+	# A socketpair's datagram socket: sendto(2) still takes an address.
+	[ "$UG_CALL" = connect ] || call=socketpair
+	sed -i 's/name: ug_dgram/name: ug_dgram2/; s/\[sendto,/[pairsend,/' "$UG/ug_dgram.yaml"
+	run ug_app --config "$UG/ug_dgram.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$call: Operation not permitted"* ]]
+	# limited: the host's abstract names too.
+	ug_yaml ug_dgram3 limited "[sendto, \"$name\", hello]" "  allowed_endpoints: []"
+	run ug_app --config "$UG/ug_dgram3.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ "$UG_CALL" = connect ] || call=socket
+	[[ "$output" == *"$call: Operation not permitted"* ]]
+	[ "$(grep -c hello "$UG/serve.log" "$UG/serve-abs.log" | grep -c ':0$')" -eq 2 ]
+}
+
+@test "security: an app's own unix sockets (its processes, its /tmp, abstract) still work, none and limited" {
+	requires bpf_lsm
+	ug_setup
+	ug_yaml ug_self none "[self, /tmp]"
+	run ug_app --config "$UG/ug_self.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"self ok"* ]]
+	ug_yaml ug_self2 limited "[self, /tmp]" "  allowed_endpoints: []"
+	run ug_app --config "$UG/ug_self2.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"self ok"* ]]
+}
+
+@test "security: the declared unix socket pair between two apps still works; other host sockets stay out of reach" {
+	requires bpf_lsm
+	ug_setup
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	ug_yaml ug_lsn none "[serve, /tmp/ug/pair.sock]" "  unix_sockets:
+    sockets: [{path: /tmp/ug/pair.sock, type: listen}]"
+	run ug_app app start --config "$UG/ug_lsn.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ug_yaml ug_con limited "[connect, /tmp/ug/pair.sock, hi]" "  allowed_endpoints: []
+  unix_sockets:
+    sockets: [{path: /tmp/ug/pair.sock, type: connect}]
+    timeout: 10"
+	run ug_app --config "$UG/ug_con.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"pong hi"* ]]
+	[ "$(jq -r '.annotations["org.mkrun.network.unix"]' "$ROOT/.apps/ug_lsn/bundle/config.json")" = "" ]
+	# The connector reaches its listener, and nothing else of the host.
+	ug_yaml ug_con2 none "[\"-c\", \"$UNIXPROBE connect /tmp/ug/pair.sock a; $UNIXPROBE connect $UG/daemon.sock b\"]" "  unix_sockets:
+    sockets: [{path: /tmp/ug/pair.sock, type: connect}]"
+	sed -i 's|^  executable: .*|  executable: /bin/sh|' "$UG/ug_con2.yaml"
+	run ug_app --config "$UG/ug_con2.yaml"
+	echo "$output"
+	[[ "$output" == *"pong a"* ]]
+	[[ "$output" == *"connect: Operation not permitted"* ]]
+	[ "$(grep -c '^got b' "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: org.mkrun.network.unix: a container reaches its own sockets and its listed peers', not the host's" {
+	requires bpf_lsm
+	ug_setup
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	cp "$UNIXPROBE" "$BUNDLE/rootfs/bin/unixprobe"
+	mkdir -p "$UG/shared"
+	update_config --arg d "$UG" '.mounts += [{"destination": "/srv", "type": "bind", "source": $d, "options": ["rbind"]}]
+		| .root.readonly = false
+		| .process.args = ["unixprobe", "serve", "/srv/shared/peer.sock"]
+		| .annotations["org.mkrun.network.unix"] = ""'
+	run mkrun_detached run -d ug-peer
+	[ "$status" -eq 0 ]
+	retry 50 0.1 test -S "$UG/shared/peer.sock"
+	update_config '.process.args = ["sh", "-c", "unixprobe connect /srv/shared/peer.sock p; unixprobe connect /srv/daemon.sock d; unixprobe self /tmp"]
+		| .annotations["org.mkrun.network.unix"] = "ug-peer, no-such-container"'
+	run mkrun run ug-client
+	echo "$output"
+	[[ "$output" == *"pong p"* ]]
+	[[ "$output" == *"connect: Operation not permitted"* ]]
+	[[ "$output" == *"self ok"* ]]
+	update_config '.annotations["org.mkrun.network.unix"] = ""'
+	run mkrun run ug-client2
+	echo "$output"
+	[ "$(grep -c 'connect: Operation not permitted' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"self ok"* ]]
+	[ "$(grep -c '^got [pd]$' "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: no BPF LSM: an app that declares unix sockets refuses to start, saying why and how" {
+	ug_setup
+	ug_yaml ug_nolsm none "[serve, /tmp/s.sock]" "  unix_sockets:
+    sockets: [{path: /tmp/s.sock, type: listen}]"
+	MKRUN_TEST_NO_BPF_LSM=1 run ug_app --config "$UG/ug_nolsm.yaml"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"ug_nolsm.yaml:"*"network.unix_sockets: this kernel cannot keep the host's unix sockets out of the app's reach: the BPF LSM is not active"* ]]
+	[ -z "$(ls -A "$ROOT/.apps" 2>/dev/null)" ]
+	[ -z "$(mkrun list -q)" ]
+}
+
+@test "security: no BPF LSM: other apps cannot make unix sockets (socket pairs of streams still work)" {
+	ug_setup
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	ug_yaml ug_fb none "[\"-c\", \"$UNIXPROBE connect $UG/daemon.sock a; $UNIXPROBE pair; $UNIXPROBE pairsend $UG/daemon.sock b\"]"
+	sed -i 's|^  executable: .*|  executable: /bin/sh|' "$UG/ug_fb.yaml"
+	MKRUN_TEST_NO_BPF_LSM=1 run ug_app --config "$UG/ug_fb.yaml"
+	echo "$output"
+	[ "${lines[0]}" = "socket: Operation not permitted" ]
+	[ "${lines[1]}" = "pair ok" ]
+	[ "${lines[2]}" = "socketpair: Operation not permitted" ]
+	MKRUN_TEST_NO_BPF_LSM=1 run ug_app yaml2oci "$UG/ug_fb.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(jq '.annotations | has("org.mkrun.network.unix")' <<<"$output")" = false ]
+	[ "$(jq '[.linux.seccomp.syscalls[] | select(.names == ["socket"])] | length' <<<"$output")" -eq 1 ]
+	[ "$(grep -c '^got' "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: org.mkrun.network.unix: refused where it cannot be enforced, and a bad value, before anything exists" {
+	update_config '.annotations["org.mkrun.network.unix"] = ""'
+	MKRUN_TEST_NO_BPF_LSM=1 run mkrun run ug-c1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "mkrun: run ug-c1: org.mkrun.network.unix: cannot be enforced here: the BPF LSM is not active (MKRUN_TEST_NO_BPF_LSM is set)" ]
+	[ ! -e "$ROOT/ug-c1" ]
+	update_config '.annotations["org.mkrun.network.unix"] = "ok, ../x"'
+	run mkrun run ug-c2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = 'mkrun: run ug-c2: org.mkrun.network.unix: `../x`: not a container id' ]
+	[ ! -e "$ROOT/ug-c2" ]
 }

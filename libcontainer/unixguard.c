@@ -1,0 +1,502 @@
+/* unixguard.c: see unixguard.h.  The two programs are built here as
+ * instructions (no BPF compiler needed, as app/netfilter.c does), with the
+ * kernel's struct offsets from its BTF (btf.c), and loaded and attached
+ * through libbpf's low-level API.
+ *
+ *   r2 = peer (unix_stream_connect: arg 1, a struct sock *;
+ *              unix_may_send: arg 1, a struct socket *, then ->sk)
+ *   r6 = peer->sk_cgrp_data.cgroup->kn          the peer's cgroup
+ *   16 times: if r6 == NULL: deny
+ *             if r6->id is in the map: allow    a cgroup's id is its kn's id
+ *             r6 = r6->parent                   the parent cgroup's kn
+ *   deny
+ *
+ * Loads through these pointers are the verifier's checked BTF loads (a
+ * NULL one reads 0).  */
+#include "config.h"
+
+#include "unixguard.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "btf.h"
+#include "cgroups/cgroup.h"
+#include "state.h"
+#include "utils.h"
+
+#define DEPTH 16 /* ancestors of the peer's cgroup looked at */
+#define MAX_PEERS 64
+
+#define INSN(CODE, DST, SRC, OFF, IMM)                                                             \
+  ((struct bpf_insn){                                                                              \
+      .code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF), .imm = (IMM) })
+#define LDX_DW(DST, SRC, OFF) INSN (BPF_LDX | BPF_MEM | BPF_DW, DST, SRC, OFF, 0)
+#define STX_DW(DST, OFF, SRC) INSN (BPF_STX | BPF_MEM | BPF_DW, DST, SRC, OFF, 0)
+#define MOV64_IMM(DST, IMM) INSN (BPF_ALU64 | BPF_MOV | BPF_K, DST, 0, 0, IMM)
+#define MOV64_REG(DST, SRC) INSN (BPF_ALU64 | BPF_MOV | BPF_X, DST, SRC, 0, 0)
+#define JEQ_IMM(DST, IMM) INSN (BPF_JMP | BPF_JEQ | BPF_K, DST, 0, 0, IMM) /* .off patched */
+#define JNE_IMM(DST, IMM) INSN (BPF_JMP | BPF_JNE | BPF_K, DST, 0, 0, IMM)
+#define EXIT() INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static const struct
+{
+  const char *hook; /* the LSM hook (bpf_lsm_HOOK in the BTF) */
+  const char *name; /* the program's name */
+  bool socket_arg;  /* its peer argument is a struct socket *, not a struct sock * */
+} hooks[] = {
+  { "unix_stream_connect", "mk_unix_connect", false },
+  { "unix_may_send", "mk_unix_send", true },
+};
+
+/* Where the programs read, in this kernel.  */
+struct offsets
+{
+  int16_t socket_sk;   /* struct socket: sk */
+  int16_t sock_cgroup; /* struct sock: sk_cgrp_data.cgroup */
+  int16_t cgroup_kn;   /* struct cgroup: kn */
+  int16_t kn_id;       /* struct kernfs_node: id */
+  int16_t kn_parent;   /* struct kernfs_node: __parent (Linux 6.15+) or parent */
+};
+
+/* What this kernel offers, found once per process (mk_unixguard_available):
+   a host fact, like the cgroup layout.  */
+static struct
+{
+  bool done;
+  char *why_not;      /* NULL: the programs can be loaded */
+  uint32_t btf_id[2]; /* per hook: bpf_lsm_HOOK */
+  struct offsets o;
+} facts;
+
+/* ---- the annotation's value --------------------------------------------- */
+
+static bool
+valid_id (const char *id)
+{
+  if (id[0] == '\0' || strcmp (id, ".") == 0 || strcmp (id, "..") == 0 || strlen (id) > 1024)
+    return false;
+  for (const char *p = id; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
+          || *p == '_' || *p == '-' || *p == '.' || *p == '+'))
+      return false;
+  return true;
+}
+
+int
+mk_unixguard_parse (const char *value, char ***peers, mk_error **err)
+{
+  _cleanup_free_ char *copy = xstrdup (value);
+  _cleanup_strv_ char **v = xmalloc0 (sizeof (char *));
+  size_t n = 0;
+  char *p = copy;
+
+  while (*p == ' ' || *p == '\t')
+    p++;
+  for (char *item = p, *next; *p && item; item = next)
+    {
+      char *end;
+      next = strchr (item, ',');
+      if (next)
+        *next++ = '\0';
+      while (*item == ' ' || *item == '\t')
+        item++;
+      end = item + strlen (item);
+      while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+      if (*item == '\0')
+        return mk_error_set (err, 0, "%s: empty item in `%s`", MK_UNIXGUARD_ANNOTATION, value);
+      if (!valid_id (item))
+        return mk_error_set (err, 0, "%s: `%s`: not a container id", MK_UNIXGUARD_ANNOTATION, item);
+      if (n == MAX_PEERS)
+        return mk_error_set (err, 0, "%s: more than %d containers", MK_UNIXGUARD_ANNOTATION,
+                             MAX_PEERS);
+      v = xrealloc (v, (n + 2) * sizeof (char *));
+      v[n++] = xstrdup (item);
+      v[n] = NULL;
+    }
+  *peers = steal_pointer (&v);
+  return 0;
+}
+
+/* ---- the programs ----------------------------------------------------------- */
+
+static int
+find_offsets (const struct mk_btf *btf, struct offsets *o, mk_error **err)
+{
+  static const struct
+  {
+    const char *type, *member, *alt;
+    size_t size;
+    size_t where;
+  } want[] = {
+    { "socket", "sk", NULL, 8, offsetof (struct offsets, socket_sk) },
+    { "sock", "sk_cgrp_data", NULL, 0, offsetof (struct offsets, sock_cgroup) },
+    { "cgroup", "kn", NULL, 8, offsetof (struct offsets, cgroup_kn) },
+    { "kernfs_node", "id", NULL, 8, offsetof (struct offsets, kn_id) },
+    { "kernfs_node", "__parent", "parent", 8, offsetof (struct offsets, kn_parent) },
+  };
+  size_t size;
+  long off, inner;
+
+  for (size_t i = 0; i < MK_ARRAY_SIZE (want); i++)
+    {
+      off = mk_btf_member (btf, want[i].type, want[i].member, &size);
+      if (off < 0 && want[i].alt)
+        off = mk_btf_member (btf, want[i].type, want[i].alt, &size);
+      if (off < 0 || (want[i].size && size != want[i].size))
+        return mk_error_set (err, 0, "this kernel's BTF has no usable struct %s.%s", want[i].type,
+                             want[i].member);
+      if (want[i].where == offsetof (struct offsets, sock_cgroup))
+        {
+          /* sk_cgrp_data is a struct sock_cgroup_data: its cgroup.  */
+          inner = mk_btf_member (btf, "sock_cgroup_data", "cgroup", &size);
+          if (inner < 0 || size != 8)
+            return mk_error_set (err, 0,
+                                 "this kernel's BTF has no usable struct "
+                                 "sock_cgroup_data.cgroup");
+          off += inner;
+        }
+      if (off > INT16_MAX - 8)
+        return mk_error_set (err, 0, "this kernel's struct %s.%s is too far in", want[i].type,
+                             want[i].member);
+      *(int16_t *)((char *)o + want[i].where) = (int16_t)off;
+    }
+  return 0;
+}
+
+static void
+emit (struct bpf_insn *prog, size_t *n, struct bpf_insn i)
+{
+  prog[(*n)++] = i;
+}
+
+/* Builds the program into PROG (room for 16 + DEPTH * 10); returns its
+   length.  */
+static size_t
+build_prog (bool socket_arg, const struct offsets *o, int map_fd, struct bpf_insn *prog)
+{
+  size_t n = 0, to_deny[DEPTH + 3], n_deny = 0, to_allow[DEPTH], n_allow = 0;
+
+  emit (prog, &n, LDX_DW (BPF_REG_2, BPF_REG_1, 8)); /* the hook's argument 1 */
+  if (socket_arg)
+    {
+      to_deny[n_deny++] = n;
+      emit (prog, &n, JEQ_IMM (BPF_REG_2, 0));
+      emit (prog, &n, LDX_DW (BPF_REG_2, BPF_REG_2, o->socket_sk));
+    }
+  to_deny[n_deny++] = n;
+  emit (prog, &n, JEQ_IMM (BPF_REG_2, 0));
+  emit (prog, &n, LDX_DW (BPF_REG_2, BPF_REG_2, o->sock_cgroup));
+  to_deny[n_deny++] = n;
+  emit (prog, &n, JEQ_IMM (BPF_REG_2, 0));
+  emit (prog, &n, LDX_DW (BPF_REG_6, BPF_REG_2, o->cgroup_kn));
+  for (int level = 0; level < DEPTH; level++)
+    {
+      to_deny[n_deny++] = n;
+      emit (prog, &n, JEQ_IMM (BPF_REG_6, 0));
+      emit (prog, &n, LDX_DW (BPF_REG_1, BPF_REG_6, o->kn_id));
+      emit (prog, &n, STX_DW (BPF_REG_10, -8, BPF_REG_1));
+      emit (prog, &n, INSN (BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd));
+      emit (prog, &n, INSN (0, 0, 0, 0, 0));
+      emit (prog, &n, MOV64_REG (BPF_REG_2, BPF_REG_10));
+      emit (prog, &n, INSN (BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -8));
+      emit (prog, &n, INSN (BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem));
+      to_allow[n_allow++] = n;
+      emit (prog, &n, JNE_IMM (BPF_REG_0, 0));
+      emit (prog, &n, LDX_DW (BPF_REG_6, BPF_REG_6, o->kn_parent));
+    }
+  for (size_t i = 0; i < n_deny; i++)
+    prog[to_deny[i]].off = (int16_t)(n - to_deny[i] - 1);
+  emit (prog, &n, MOV64_IMM (BPF_REG_0, 0));
+  emit (prog, &n, EXIT ());
+  for (size_t i = 0; i < n_allow; i++)
+    prog[to_allow[i]].off = (int16_t)(n - to_allow[i] - 1);
+  emit (prog, &n, MOV64_IMM (BPF_REG_0, 1));
+  emit (prog, &n, EXIT ());
+  return n;
+}
+
+/* The verifier's reason: the last line of its log that is not a summary.  */
+static const char *
+verifier_reason (char *log)
+{
+  char *reason = NULL;
+  for (char *save = NULL, *line = strtok_r (log, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save))
+    if (strncmp (line, "processed ", 10) != 0 && strncmp (line, "verification time", 17) != 0)
+      reason = line;
+  return reason;
+}
+
+static int
+load_and_attach (size_t h, int map_fd, int cgroup_fd, mk_error **err)
+{
+  struct bpf_insn prog[16 + DEPTH * 10];
+  size_t count = build_prog (hooks[h].socket_arg, &facts.o, map_fd, prog);
+  _cleanup_close_ int prog_fd = -1;
+  char log[4096] = "";
+  LIBBPF_OPTS (bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_CGROUP,
+               .attach_btf_id = facts.btf_id[h], .log_buf = log, .log_size = sizeof (log));
+
+  /* The kernel takes LSM programs only under a GPL-compatible license.  */
+  prog_fd = bpf_prog_load (BPF_PROG_TYPE_LSM, hooks[h].name, "GPL", prog, count, &opts);
+  if (prog_fd < 0)
+    {
+      int e = errno;
+      const char *reason = verifier_reason (log);
+      if (reason)
+        return mk_error_set (err, e, "%s: load the %s BPF program (%s)", MK_UNIXGUARD_ANNOTATION,
+                             hooks[h].hook, reason);
+      return mk_error_set (err, e, "%s: load the %s BPF program", MK_UNIXGUARD_ANNOTATION,
+                           hooks[h].hook);
+    }
+  if (bpf_prog_attach (prog_fd, cgroup_fd, BPF_LSM_CGROUP, BPF_F_ALLOW_MULTI) < 0)
+    return mk_error_set (err, errno, "%s: attach the %s BPF program to the cgroup",
+                         MK_UNIXGUARD_ANNOTATION, hooks[h].hook);
+  return 0;
+}
+
+/* ---- can this kernel enforce it? ------------------------------------------ */
+
+#define LSM_FILE "/sys/kernel/security/lsm"
+
+/* The active LSMs ("lockdown,capability,bpf"), from securityfs; where it
+   is not mounted, a child mounts it in a mount namespace of its own (root
+   only).  NULL if neither works.  */
+static char *
+active_lsms (void)
+{
+  char buf[512];
+  ssize_t n = 0;
+  int p[2], status;
+  char *s = NULL;
+  pid_t pid;
+
+  if (mk_read_file_at (AT_FDCWD, LSM_FILE, &s, NULL, NULL) == 0)
+    return s;
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return NULL;
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return NULL;
+    }
+  if (pid == 0)
+    {
+      int fd;
+      close (p[0]);
+      if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+          || mount ("securityfs", "/sys/kernel/security", "securityfs",
+                    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)
+                 < 0
+          || (fd = open (LSM_FILE, O_RDONLY | O_CLOEXEC)) < 0)
+        _exit (1);
+      while ((n = read (fd, buf, sizeof (buf))) > 0)
+        if (write (p[1], buf, (size_t)n) != n)
+          _exit (1);
+      _exit (n < 0);
+    }
+  close (p[1]);
+  n = mk_read_all (p[0], buf, sizeof (buf) - 1);
+  close (p[0]);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (n <= 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return NULL;
+  buf[n] = '\0';
+  return xstrdup (buf);
+}
+
+static bool
+has_item (const char *list, const char *item)
+{
+  size_t len = strlen (item);
+  for (const char *p = list; p && *p; p += strcspn (p, ","), p += *p == ',')
+    if (strncmp (p, item, len) == 0 && (p[len] == ',' || p[len] == '\0' || p[len] == '\n'))
+      return true;
+  return false;
+}
+
+/* A program that allows everything, loaded (not attached) at hook 0: some
+   kernels list the BPF LSM as active and still refuse its programs.  */
+static int
+probe_load (mk_error **err)
+{
+  const struct bpf_insn prog[] = { MOV64_IMM (BPF_REG_0, 1), EXIT () };
+  LIBBPF_OPTS (bpf_prog_load_opts, opts, .expected_attach_type = BPF_LSM_CGROUP,
+               .attach_btf_id = facts.btf_id[0]);
+  int fd = bpf_prog_load (BPF_PROG_TYPE_LSM, "mk_unix_probe", "GPL", prog, MK_ARRAY_SIZE (prog),
+                          &opts);
+  if (fd < 0)
+    return mk_error_set (err, errno, "this kernel refuses to load BPF LSM programs");
+  close (fd);
+  return 0;
+}
+
+static void
+find_facts (void)
+{
+  _cleanup_free_ char *lsms = NULL;
+  struct mk_btf *btf = NULL;
+  mk_error *e = NULL;
+  struct utsname u;
+  int major = 0, minor = 0;
+
+  if (getenv (MK_UNIXGUARD_TEST_ENV))
+    {
+      facts.why_not = xasprintf ("the BPF LSM is not active (%s is set)", MK_UNIXGUARD_TEST_ENV);
+      return;
+    }
+  if (uname (&u) < 0 || sscanf (u.release, "%d.%d", &major, &minor) != 2 || major < 6)
+    {
+      facts.why_not = xasprintf ("needs Linux 6.0 or later for cgroup BPF LSM programs (this "
+                                 "is %s)",
+                                 u.release);
+      return;
+    }
+  if ((lsms = active_lsms ()) == NULL)
+    {
+      facts.why_not
+          = xasprintf ("cannot tell whether the BPF LSM is active (%s is unreadable)", LSM_FILE);
+      return;
+    }
+  lsms[strcspn (lsms, "\n")] = '\0';
+  if (!has_item (lsms, "bpf"))
+    {
+      facts.why_not
+          = xasprintf ("the BPF LSM is not active (active LSMs: %s): boot with lsm=%s%sbpf", lsms,
+                       lsms, *lsms ? "," : "");
+      return;
+    }
+  if (mk_btf_open_vmlinux (&btf, &e) == 0 && find_offsets (btf, &facts.o, &e) == 0)
+    for (size_t h = 0; h < MK_ARRAY_SIZE (hooks) && e == NULL; h++)
+      {
+        _cleanup_free_ char *func = xasprintf ("bpf_lsm_%s", hooks[h].hook);
+        facts.btf_id[h] = mk_btf_find (btf, func, BTF_KIND_FUNC);
+        if (facts.btf_id[h] == 0)
+          mk_error_set (&e, 0, "this kernel has no BPF LSM hook %s", hooks[h].hook);
+      }
+  mk_btf_free (btf);
+  if (e == NULL)
+    probe_load (&e);
+  if (e)
+    {
+      facts.why_not = e->msg;
+      e->msg = NULL;
+      mk_error_free (e);
+    }
+}
+
+bool
+mk_unixguard_available (char **why)
+{
+  if (!facts.done)
+    {
+      find_facts ();
+      facts.done = true;
+    }
+  if (facts.why_not && why)
+    *why = xstrdup (facts.why_not);
+  return facts.why_not == NULL;
+}
+
+/* ---- attaching ------------------------------------------------------------- */
+
+/* The id of the cgroup v2 directory FD (the kernfs node id, which is also
+   its file handle).  */
+static int
+cgroup_id (int fd, uint64_t *id)
+{
+  union
+  {
+    struct file_handle fh;
+    char buf[sizeof (struct file_handle) + sizeof (uint64_t)];
+  } h = { .fh.handle_bytes = sizeof (uint64_t) };
+  int mount_id;
+
+  if (name_to_handle_at (fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0)
+    return -1;
+  if (h.fh.handle_bytes != sizeof (uint64_t))
+    {
+      errno = EOVERFLOW;
+      return -1;
+    }
+  memcpy (id, h.fh.f_handle, sizeof (*id));
+  return 0;
+}
+
+/* The cgroup id of container ID under ROOT: false if it has none now.
+   state.json is replaced by rename, so it is read without taking the
+   container's lock (two creates naming each other must not wait on each
+   other).  */
+static bool
+peer_cgroup_id (const char *root, const char *id, uint64_t *cg_id)
+{
+  _cleanup_free_ char *dir = xasprintf ("%s/%s", root, id);
+  _cleanup_close_ int dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct mk_state *st = NULL;
+  struct mk_cgroup *cg = NULL;
+  bool found = false;
+
+  if (dirfd < 0 || mk_state_read (dirfd, id, &st, NULL) < 0)
+    return false;
+  if (st->cgroup_path && *st->cgroup_path && mk_cgroup_load (st->cgroup_path, &cg, NULL) == 0)
+    {
+      found = mk_cgroup_clone_fd (cg) >= 0 && cgroup_id (mk_cgroup_clone_fd (cg), cg_id) == 0;
+      mk_cgroup_free (cg);
+    }
+  mk_state_free (st);
+  return found;
+}
+
+int
+mk_unixguard_attach (int cgroup_fd, const char *root, char *const *peers, mk_error **err)
+{
+  _cleanup_close_ int map_fd = -1;
+  _cleanup_free_ char *why = NULL;
+  const uint8_t allow = 1;
+  uint64_t id;
+  size_t n = mk_strv_len (peers);
+  LIBBPF_OPTS (bpf_map_create_opts, opts, .map_flags = BPF_F_RDONLY_PROG);
+
+  if (!mk_unixguard_available (&why))
+    return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_ANNOTATION, why);
+  if (cgroup_fd < 0)
+    return mk_error_set (err, 0, "%s: needs a cgroup v2 hierarchy (none mounted)",
+                         MK_UNIXGUARD_ANNOTATION);
+  map_fd = bpf_map_create (BPF_MAP_TYPE_HASH, "mk_unixallow", sizeof (uint64_t), sizeof (allow),
+                           n + 1, &opts);
+  if (map_fd < 0)
+    return mk_error_set (err, errno, "%s: create the BPF map", MK_UNIXGUARD_ANNOTATION);
+  if (cgroup_id (cgroup_fd, &id) < 0)
+    return mk_error_set (err, errno, "%s: the cgroup's id", MK_UNIXGUARD_ANNOTATION);
+  if (bpf_map_update_elem (map_fd, &id, &allow, BPF_ANY) < 0)
+    return mk_error_set (err, errno, "%s: fill the BPF map", MK_UNIXGUARD_ANNOTATION);
+  for (size_t i = 0; i < n; i++)
+    if (peer_cgroup_id (root, peers[i], &id)
+        && bpf_map_update_elem (map_fd, &id, &allow, BPF_ANY) < 0)
+      return mk_error_set (err, errno, "%s: fill the BPF map", MK_UNIXGUARD_ANNOTATION);
+  /* The list is fixed for the container's life.  */
+  if (bpf_map_freeze (map_fd) < 0)
+    return mk_error_set (err, errno, "%s: freeze the BPF map", MK_UNIXGUARD_ANNOTATION);
+  for (size_t h = 0; h < MK_ARRAY_SIZE (hooks); h++)
+    if (load_and_attach (h, map_fd, cgroup_fd, err) < 0)
+      return -1;
+  return 0;
+}
