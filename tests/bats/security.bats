@@ -333,13 +333,13 @@ ug_app() {
 	retry 50 0.1 test -S "$UG/shared/peer.sock"
 	update_config '.process.args = ["sh", "-c", "unixprobe connect /srv/shared/peer.sock p; unixprobe connect /srv/daemon.sock d; unixprobe self /tmp"]
 		| .annotations["org.mkrun.network.unix"] = "ug-peer, no-such-container"'
-	run mkrun run ug-client
+	run mkrun run ug-client </dev/null
 	echo "$output"
 	[[ "$output" == *"pong p"* ]]
 	[[ "$output" == *"connect: Operation not permitted"* ]]
 	[[ "$output" == *"self ok"* ]]
 	update_config '.annotations["org.mkrun.network.unix"] = ""'
-	run mkrun run ug-client2
+	run mkrun run ug-client2 </dev/null
 	echo "$output"
 	[ "$(grep -c 'connect: Operation not permitted' <<<"$output")" -eq 2 ]
 	[[ "$output" == *"self ok"* ]]
@@ -348,7 +348,7 @@ ug_app() {
 
 @test "security: no BPF LSM: an app that declares unix sockets refuses to start, saying why and how" {
 	ug_setup
-	ug_yaml ug_nolsm none "[serve, /tmp/s.sock]" "  unix_sockets:
+	ug_yaml ug_nolsm none "[pair]" "  unix_sockets:
     sockets: [{path: /tmp/s.sock, type: listen}]"
 	MKRUN_TEST_NO_BPF_LSM=1 run ug_app --config "$UG/ug_nolsm.yaml"
 	echo "$output"
@@ -377,14 +377,14 @@ ug_app() {
 }
 
 @test "security: org.mkrun.network.unix: refused where it cannot be enforced, and a bad value, before anything exists" {
-	update_config '.annotations["org.mkrun.network.unix"] = ""'
-	MKRUN_TEST_NO_BPF_LSM=1 run mkrun run ug-c1
+	update_config '.process.args = ["true"] | .annotations["org.mkrun.network.unix"] = ""'
+	MKRUN_TEST_NO_BPF_LSM=1 run mkrun run ug-c1 </dev/null
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "$output" = "mkrun: run ug-c1: org.mkrun.network.unix: cannot be enforced here: the BPF LSM is not active (MKRUN_TEST_NO_BPF_LSM is set)" ]
 	[ ! -e "$ROOT/ug-c1" ]
 	update_config '.annotations["org.mkrun.network.unix"] = "ok, ../x"'
-	run mkrun run ug-c2
+	run mkrun run ug-c2 </dev/null
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "$output" = 'mkrun: run ug-c2: org.mkrun.network.unix: `../x`: not a container id' ]
