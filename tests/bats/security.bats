@@ -346,6 +346,14 @@ ug_app() {
 	[ "$(grep -c '^got [pd]$' "$UG/serve.log")" -eq 0 ]
 }
 
+@test "security: org.mkrun.network.unix: its value's parser; btf.c reads this kernel's BTF as libbpf does" {
+	local t="$BATS_TEST_DIRNAME/../bin/unixguard_test"
+	[ -x "$t" ] || skip "tests/bin/unixguard_test not built"
+	run "$t"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "security: no BPF LSM: an app that declares unix sockets refuses to start, saying why and how" {
 	ug_setup
 	ug_yaml ug_nolsm none "[pair]" "  unix_sockets:
