@@ -149,6 +149,13 @@ preflight (const struct creation *c, bool run_mode, mk_error **err)
         return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_ANNOTATION,
                              why);
     }
+  if (spec->unix_paths)
+    {
+      _cleanup_free_ char *why = NULL;
+      if (!mk_unixguard_paths_available (&why))
+        return mk_error_set (err, 0, "%s: cannot be enforced here: %s",
+                             MK_UNIXGUARD_PATHS_ANNOTATION, why);
+    }
   return 0;
 }
 
@@ -306,6 +313,15 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   if (c->spec->unix_peers
       && mk_unixguard_attach (mk_cgroup_clone_fd (c->cg), o->root, c->spec->unix_peers, err) < 0)
     return -1;
+  if (c->spec->unix_paths)
+    {
+      /* Abstract names: only in a network namespace of its own.  */
+      const struct mk_namespace *net = mk_spec_namespace (c->spec, CLONE_NEWNET);
+      if (mk_unixguard_paths_attach (mk_cgroup_clone_fd (c->cg), c->spec->unix_paths,
+                                     net && !net->path, err)
+          < 0)
+        return -1;
+    }
   if (!run_mode)
     {
       if (mkfifoat (c->dirfd, "exec.fifo", 0622) < 0)

@@ -500,3 +500,274 @@ mk_unixguard_attach (int cgroup_fd, const char *root, char *const *peers, mk_err
       return -1;
   return 0;
 }
+
+/* ---- org.mkrun.network.unix.connect: by address ------------------------- */
+
+/* The attach types (Linux 6.7; not in older uapi headers).  */
+#define ATTACH_UNIX_CONNECT 49
+#define ATTACH_UNIX_SENDMSG 50
+#define SUN_PATH_OFF 2 /* offsetof (struct sockaddr_un, sun_path) */
+#define SUN_PATH_MAX 108
+#define JLE_IMM(DST, IMM) INSN (BPF_JMP | BPF_JLE | BPF_K, DST, 0, 0, IMM)
+#define JLT_IMM(DST, IMM) INSN (BPF_JMP | BPF_JLT | BPF_K, DST, 0, 0, IMM)
+#define JA() INSN (BPF_JMP | BPF_JA, 0, 0, 0, 0)
+#define LDX_B(DST, SRC, OFF) INSN (BPF_LDX | BPF_MEM | BPF_B, DST, SRC, OFF, 0)
+#define LDX_W(DST, SRC, OFF) INSN (BPF_LDX | BPF_MEM | BPF_W, DST, SRC, OFF, 0)
+#define KFUNC(ID) INSN (BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, ID)
+
+static const struct
+{
+  int attach;       /* its attach type */
+  const char *name; /* the program's name */
+} addr_hooks[] = {
+  { ATTACH_UNIX_CONNECT, "mk_unix_conn_to" },
+  { ATTACH_UNIX_SENDMSG, "mk_unix_send_to" },
+};
+
+static struct
+{
+  bool done;
+  char *why_not;
+  uint32_t cast_to_kern_ctx, rdonly_cast, sockaddr_un; /* BTF ids */
+  int16_t uaddr, uaddrlen;                             /* struct bpf_sock_addr_kern */
+} afacts;
+
+int
+mk_unixguard_paths_parse (const char *value, char ***paths, mk_error **err)
+{
+  _cleanup_free_ char *copy = xstrdup (value);
+  _cleanup_strv_ char **v = xmalloc0 (sizeof (char *));
+  size_t n = 0;
+  char *p = copy;
+
+  while (*p == ' ' || *p == '\t')
+    p++;
+  for (char *item = p, *next; *p && item; item = next)
+    {
+      char *end;
+      next = strchr (item, ',');
+      if (next)
+        *next++ = '\0';
+      while (*item == ' ' || *item == '\t')
+        item++;
+      end = item + strlen (item);
+      while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+      if (*item == '\0')
+        return mk_error_set (err, 0, "%s: empty item in `%s`", MK_UNIXGUARD_PATHS_ANNOTATION,
+                             value);
+      if (item[0] != '/')
+        return mk_error_set (err, 0, "%s: `%s`: not an absolute path",
+                             MK_UNIXGUARD_PATHS_ANNOTATION, item);
+      if (strlen (item) >= SUN_PATH_MAX)
+        return mk_error_set (err, 0, "%s: `%s`: longer than a unix socket address (%d bytes)",
+                             MK_UNIXGUARD_PATHS_ANNOTATION, item, SUN_PATH_MAX - 1);
+      if (n == MAX_PEERS)
+        return mk_error_set (err, 0, "%s: more than %d paths", MK_UNIXGUARD_PATHS_ANNOTATION,
+                             MAX_PEERS);
+      v = xrealloc (v, (n + 2) * sizeof (char *));
+      v[n++] = xstrdup (item);
+      v[n] = NULL;
+    }
+  *paths = steal_pointer (&v);
+  return 0;
+}
+
+/* The program: allows (1) an address of at most 2 bytes (none), an
+   abstract one if ABSTRACT_OK, and a pathname that is exactly one of
+   PATHS (as the kernel reads sun_path: up to its first NUL or the address'
+   length); else denies (0: EPERM).  Returns its length; *PROG is malloc'ed.
+
+     r0 = bpf_cast_to_kern_ctx (ctx)
+     r7 = r0->uaddr; r8 = r0->uaddrlen
+     if r8 <= 2: allow
+     r9 = bpf_rdonly_cast (r7, struct sockaddr_un)
+     if r9->sun_path[0] == 0: abstract
+     per path P (length L): if r8 < 2 + L: next
+                            each byte: if r9->sun_path[i] != P[i]: next
+                            if r8 == 2 + L: allow
+                            if r9->sun_path[L] == 0: allow
+                     next:
+     deny  */
+static size_t
+build_addr_prog (char *const *paths, bool abstract_ok, struct bpf_insn **out)
+{
+  size_t cap = 32, n = 0, max_jumps = 8;
+  for (char *const *p = paths; p && *p; p++)
+    {
+      cap += 2 * strlen (*p) + 8;
+      max_jumps += strlen (*p) + 4;
+    }
+  struct bpf_insn *prog = xmalloc0 (cap * sizeof (*prog));
+  _cleanup_free_ size_t *to_allow = xmalloc0 (max_jumps * sizeof (size_t));
+  _cleanup_free_ size_t *to_next = xmalloc0 (max_jumps * sizeof (size_t));
+  size_t n_allow = 0, to_deny, abstract;
+
+  emit (prog, &n, KFUNC (afacts.cast_to_kern_ctx));
+  emit (prog, &n, LDX_DW (BPF_REG_7, BPF_REG_0, afacts.uaddr));
+  emit (prog, &n, LDX_W (BPF_REG_8, BPF_REG_0, afacts.uaddrlen));
+  to_allow[n_allow++] = n;
+  emit (prog, &n, JLE_IMM (BPF_REG_8, SUN_PATH_OFF));
+  emit (prog, &n, MOV64_REG (BPF_REG_1, BPF_REG_7));
+  emit (prog, &n, MOV64_IMM (BPF_REG_2, (int32_t)afacts.sockaddr_un));
+  emit (prog, &n, KFUNC (afacts.rdonly_cast));
+  emit (prog, &n, MOV64_REG (BPF_REG_9, BPF_REG_0));
+  emit (prog, &n, LDX_B (BPF_REG_3, BPF_REG_9, SUN_PATH_OFF));
+  abstract = n;
+  emit (prog, &n, JEQ_IMM (BPF_REG_3, 0));
+  for (char *const *p = paths; p && *p; p++)
+    {
+      size_t len = strlen (*p), n_next = 0;
+      to_next[n_next++] = n;
+      emit (prog, &n, JLT_IMM (BPF_REG_8, (int32_t)(SUN_PATH_OFF + len)));
+      for (size_t i = 0; i < len; i++)
+        {
+          emit (prog, &n, LDX_B (BPF_REG_3, BPF_REG_9, (int16_t)(SUN_PATH_OFF + i)));
+          to_next[n_next++] = n;
+          emit (prog, &n, JNE_IMM (BPF_REG_3, (unsigned char)(*p)[i]));
+        }
+      to_allow[n_allow++] = n;
+      emit (prog, &n, JEQ_IMM (BPF_REG_8, (int32_t)(SUN_PATH_OFF + len)));
+      emit (prog, &n, LDX_B (BPF_REG_3, BPF_REG_9, (int16_t)(SUN_PATH_OFF + len)));
+      to_allow[n_allow++] = n;
+      emit (prog, &n, JEQ_IMM (BPF_REG_3, 0));
+      for (size_t i = 0; i < n_next; i++)
+        prog[to_next[i]].off = (int16_t)(n - to_next[i] - 1);
+    }
+  /* deny */
+  to_deny = n;
+  emit (prog, &n, MOV64_IMM (BPF_REG_0, 0));
+  emit (prog, &n, EXIT ());
+  prog[abstract].off = (int16_t)((abstract_ok ? n : to_deny) - abstract - 1);
+  for (size_t i = 0; i < n_allow; i++)
+    prog[to_allow[i]].off = (int16_t)(n - to_allow[i] - 1);
+  emit (prog, &n, MOV64_IMM (BPF_REG_0, 1));
+  emit (prog, &n, EXIT ());
+  *out = prog;
+  return n;
+}
+
+/* Loads the program for addr_hooks[H]; its fd, or -1 with *ERR set.  */
+static int
+load_addr_prog (size_t h, char *const *paths, bool abstract_ok, mk_error **err)
+{
+  _cleanup_free_ struct bpf_insn *prog = NULL;
+  size_t count = build_addr_prog (paths, abstract_ok, &prog);
+  char log[4096] = "";
+  LIBBPF_OPTS (bpf_prog_load_opts, opts, .expected_attach_type = addr_hooks[h].attach,
+               .log_buf = log, .log_size = sizeof (log));
+  int fd = bpf_prog_load (BPF_PROG_TYPE_CGROUP_SOCK_ADDR, addr_hooks[h].name, "GPL", prog, count,
+                          &opts);
+  if (fd < 0)
+    {
+      int e = errno;
+      const char *reason = verifier_reason (log);
+      if (reason)
+        return mk_error_set (err, e, "load the unix %s BPF program (%s)",
+                             h == 0 ? "connect" : "sendmsg", reason);
+      return mk_error_set (err, e, "load the unix %s BPF program", h == 0 ? "connect" : "sendmsg");
+    }
+  return fd;
+}
+
+static void
+find_addr_facts (void)
+{
+  struct mk_btf *btf = NULL;
+  mk_error *e = NULL;
+  struct utsname u;
+  int major = 0, minor = 0;
+  size_t size;
+  long uaddr, uaddrlen;
+
+  if (getenv (MK_UNIXGUARD_TEST_NO_ADDR_ENV))
+    {
+      afacts.why_not = xasprintf ("no cgroup unix socket address hooks (%s is set)",
+                                  MK_UNIXGUARD_TEST_NO_ADDR_ENV);
+      return;
+    }
+  if (uname (&u) < 0 || sscanf (u.release, "%d.%d", &major, &minor) != 2
+      || major * 1000 + minor < 6007)
+    {
+      afacts.why_not = xasprintf ("needs Linux 6.7 or later for cgroup BPF programs on unix "
+                                  "socket addresses (this is %s)",
+                                  u.release);
+      return;
+    }
+  if (mk_btf_open_vmlinux (&btf, &e) == 0)
+    {
+      afacts.cast_to_kern_ctx = mk_btf_find (btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC);
+      afacts.rdonly_cast = mk_btf_find (btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+      afacts.sockaddr_un = mk_btf_find (btf, "sockaddr_un", BTF_KIND_STRUCT);
+      uaddr = mk_btf_member (btf, "bpf_sock_addr_kern", "uaddr", &size);
+      if (size != 8)
+        uaddr = -1;
+      uaddrlen = mk_btf_member (btf, "bpf_sock_addr_kern", "uaddrlen", &size);
+      if (size != 4)
+        uaddrlen = -1;
+      if (!afacts.cast_to_kern_ctx || !afacts.rdonly_cast || !afacts.sockaddr_un || uaddr < 0
+          || uaddrlen < 0 || uaddr > 4096 || uaddrlen > 4096)
+        mk_error_set (&e, 0,
+                      "this kernel's BTF lacks what the unix socket address programs "
+                      "read (bpf_cast_to_kern_ctx, bpf_rdonly_cast, "
+                      "bpf_sock_addr_kern.uaddrlen)");
+      afacts.uaddr = (int16_t)uaddr;
+      afacts.uaddrlen = (int16_t)uaddrlen;
+    }
+  mk_btf_free (btf);
+  /* Both programs load (the verifier takes the kfuncs, the hooks exist).  */
+  for (size_t h = 0; h < MK_ARRAY_SIZE (addr_hooks) && e == NULL; h++)
+    {
+      char *const one[] = { (char *)"/", NULL };
+      int fd = load_addr_prog (h, one, false, &e);
+      if (fd >= 0)
+        close (fd);
+    }
+  if (e)
+    {
+      afacts.why_not = e->msg;
+      e->msg = NULL;
+      mk_error_free (e);
+    }
+}
+
+bool
+mk_unixguard_paths_available (char **why)
+{
+  if (!afacts.done)
+    {
+      find_addr_facts ();
+      afacts.done = true;
+    }
+  if (afacts.why_not && why)
+    *why = xstrdup (afacts.why_not);
+  return afacts.why_not == NULL;
+}
+
+int
+mk_unixguard_paths_attach (int cgroup_fd, char *const *paths, bool abstract_ok, mk_error **err)
+{
+  _cleanup_free_ char *why = NULL;
+
+  if (!mk_unixguard_paths_available (&why))
+    return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_PATHS_ANNOTATION,
+                         why);
+  if (cgroup_fd < 0)
+    return mk_error_set (err, 0, "%s: needs a cgroup v2 hierarchy (none mounted)",
+                         MK_UNIXGUARD_PATHS_ANNOTATION);
+  for (size_t h = 0; h < MK_ARRAY_SIZE (addr_hooks); h++)
+    {
+      mk_error *e = NULL;
+      _cleanup_close_ int fd = load_addr_prog (h, paths, abstract_ok, &e);
+      if (fd < 0)
+        {
+          mk_error_set (err, 0, "%s: %s", MK_UNIXGUARD_PATHS_ANNOTATION, e->msg);
+          mk_error_free (e);
+          return -1;
+        }
+      if (bpf_prog_attach (fd, cgroup_fd, addr_hooks[h].attach, BPF_F_ALLOW_MULTI) < 0)
+        return mk_error_set (err, errno, "%s: attach the unix %s BPF program to the cgroup",
+                             MK_UNIXGUARD_PATHS_ANNOTATION, h == 0 ? "connect" : "sendmsg");
+    }
+  return 0;
+}

@@ -61,4 +61,43 @@ bool mk_unixguard_available (char **why);
    failure what was attached stays until the cgroup is removed.  */
 int mk_unixguard_attach (int cgroup_fd, const char *root, char *const *peers, mk_error **err);
 
+/* ---- org.mkrun.network.unix.connect ----------------------------------------
+ *
+ * Where the BPF LSM cannot run (above), by the address instead: a container
+ * given this annotation may connect(2) to, and send datagrams to, only the
+ * unix socket paths it lists, as the exact strings the caller passes
+ * (sun_path up to its first NUL); abstract names only where the container
+ * has a network namespace of its own (all abstract sockets there are its
+ * own); anything else fails with EPERM.  Exact strings: a relative path, a
+ * symlink, "..", /proc/self/fd/N or another name for a listed socket is
+ * denied, so the caller must make sure each listed path cannot be made to
+ * lead elsewhere (the app front end lists only the sockets bound on mount
+ * points, whose directories are mount points too, in a container without
+ * capabilities).  Its own pathname sockets are denied too, unless listed.
+ *
+ * Value: comma-separated absolute paths (each shorter than 108 bytes, at
+ * most 64), "" for none.  Example: "/tmp/socketA,/run/db/db.sock".
+ *
+ * Enforcement: two BPF_PROG_TYPE_CGROUP_SOCK_ADDR programs, attach types
+ * BPF_CGROUP_UNIX_CONNECT and BPF_CGROUP_UNIX_SENDMSG (Linux 6.7+), on the
+ * container's cgroup v2 directory, reading the address through the kfuncs
+ * bpf_cast_to_kern_ctx and bpf_rdonly_cast (BTF ids from the kernel's
+ * BTF).  Needs no LSM.  Older kernels: create refuses the annotation.  */
+#define MK_UNIXGUARD_PATHS_ANNOTATION "org.mkrun.network.unix.connect"
+
+/* Tests only: set (to anything) to make this host look as if it had no
+   cgroup hooks on unix socket addresses (Linux before 6.7).  */
+#define MK_UNIXGUARD_TEST_NO_ADDR_ENV "MKRUN_TEST_NO_UNIX_ADDR_BPF"
+
+/* Parses the annotation's VALUE into *PATHS (NULL-terminated, never NULL
+   on success).  "org.mkrun.network.unix.connect: `x`: not an absolute path".  */
+int mk_unixguard_paths_parse (const char *value, char ***paths, mk_error **err);
+
+/* Whether this kernel can enforce it; *WHY as for mk_unixguard_available().  */
+bool mk_unixguard_paths_available (char **why);
+
+/* Loads the programs allowing PATHS (and abstract names if ABSTRACT_OK)
+   and attaches them to CGROUP_FD (-1 is an error).  */
+int mk_unixguard_paths_attach (int cgroup_fd, char *const *paths, bool abstract_ok, mk_error **err);
+
 #endif

@@ -152,6 +152,7 @@ mk_app_host_free (struct mk_app_host *h)
   mk_strv_free (h->socket_source);
   mk_strv_free (h->listeners);
   free (h->unix_peers);
+  free (h->unix_connect);
   free (h->tmp_dir);
   free (h->run_dir);
   mk_strv_free (h->warnings);
@@ -267,15 +268,31 @@ mk_app_host_add_listener (struct mk_app_host *h, const char *name)
 int
 mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
 {
-  _cleanup_free_ char *why = NULL;
+  _cleanup_free_ char *why = NULL, *why2 = NULL;
   char *peers;
 
   free (h->unix_peers);
-  h->unix_peers = NULL;
+  free (h->unix_connect);
+  h->unix_peers = h->unix_connect = NULL;
   h->unix_denied = false;
   if (app->network == MK_APP_NET_FULL)
     return 0;
-  if (!mk_unixguard_available (&why))
+  if (!mk_unixguard_available (&why) && mk_unixguard_paths_available (&why2))
+    {
+      /* By address: only the connect sockets bound in the view (mount
+         points, see gen_socket_dirs), not paths the app could replace.  */
+      char *paths = xstrdup ("");
+      for (size_t i = 0; i < app->n_sockets; i++)
+        if (!app->sockets[i].listen && h->socket_source && h->socket_source[i])
+          {
+            char *joined = xasprintf ("%s%s%s", paths, *paths ? "," : "", app->sockets[i].path);
+            free (paths);
+            paths = joined;
+          }
+      h->unix_connect = paths;
+      return 0;
+    }
+  if (why2)
     {
       _cleanup_free_ char *w = NULL;
       if (app->n_sockets == 0)
@@ -286,8 +303,8 @@ mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **er
       w = mk_app_where (app, "network.unix_sockets");
       return mk_error_set (err, 0,
                            "%s: this kernel cannot keep the host's unix sockets out of "
-                           "the app's reach: %s",
-                           w, why);
+                           "the app's reach: %s; and %s",
+                           w, why, why2);
     }
   peers = xstrdup ("");
   for (char **l = h->listeners; l && *l; l++)
@@ -488,6 +505,35 @@ gen_process (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   yajl_gen_map_close (g);
 }
 
+/* org.mkrun.network.unix.connect allows a connect socket by its path: each
+   directory between /tmp (or /run) and the socket becomes a mount point
+   (bound on itself) before the socket is bound, so that the app cannot
+   rename it away and put something else at that path.  Not twice.  */
+static void
+gen_socket_dirs (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h, size_t i,
+                 const char *const *opts)
+{
+  const char *path = app->sockets[i].path;
+  const char *host_dir = mk_path_under (path, "/tmp") ? h->tmp_dir : h->run_dir;
+  _cleanup_free_ char *dir = xstrdup (path);
+
+  for (char *slash = strchr (dir + 5, '/'); slash; slash = strchr (slash + 1, '/'))
+    {
+      bool done = false;
+      *slash = '\0';
+      for (size_t j = 0; j < i && !done; j++)
+        if (h->socket_source[j] && mk_path_under (app->sockets[j].path, dir)
+            && strcmp (app->sockets[j].path, dir) != 0)
+          done = true;
+      if (!done)
+        {
+          _cleanup_free_ char *src = xasprintf ("%s%s", host_dir, dir + 4);
+          gmount (g, dir, "bind", src, opts);
+        }
+      *slash = '/';
+    }
+}
+
 static void
 gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
 {
@@ -542,7 +588,11 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
     gmount (g, *v, "bind", *v, out_o);
   for (size_t i = 0; i < app->n_sockets; i++)
     if (h->socket_source && h->socket_source[i])
-      gmount (g, app->sockets[i].path, "bind", h->socket_source[i], sock_o);
+      {
+        if (h->unix_connect)
+          gen_socket_dirs (g, app, h, i, priv_o);
+        gmount (g, app->sockets[i].path, "bind", h->socket_source[i], sock_o);
+      }
   yajl_gen_array_close (g);
 }
 
@@ -722,6 +772,8 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
     gkv (g, "org.mkrun.network.allow", h->net_allow ? h->net_allow : "");
   if (h->unix_peers)
     gkv (g, MK_UNIXGUARD_ANNOTATION, h->unix_peers);
+  if (h->unix_connect)
+    gkv (g, MK_UNIXGUARD_PATHS_ANNOTATION, h->unix_connect);
   for (size_t i = 0; i < app->n_hpc; i++)
     gkv (g, app->hpc[i].key, app->hpc[i].value);
   yajl_gen_map_close (g);

@@ -38,6 +38,7 @@ struct mk_app_host
      kernel can enforce it; else unix_denied: socket(AF_UNIX) (and datagram
      socketpairs) refused by the seccomp filter.  */
   char *unix_peers;
+  char *unix_connect; /* else org.mkrun.network.unix.connect: the bound connect paths */
   bool unix_denied;
   char *tmp_dir;        /* the host dirs of the app's /tmp and /run */
   char *run_dir;
@@ -53,10 +54,12 @@ struct mk_app_host
    (h->minimal_files, see minimal.h).  */
 int mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
 
-/* How the app is kept from the host's unix sockets (h->unix_peers or
-   h->unix_denied, from h->listeners): an app that declares unix_sockets
-   fails where the kernel cannot enforce org.mkrun.network.unix (no BPF
-   LSM), saying why.  mk_app_host_prepare() calls it.  */
+/* How the app is kept from the host's unix sockets: h->unix_peers (from
+   h->listeners) where the kernel runs BPF LSM programs; else
+   h->unix_connect (its connect sockets that are bound, from
+   h->socket_source) where it has cgroup hooks on unix addresses (6.7+);
+   else h->unix_denied, and an app that declares unix_sockets fails, saying
+   why.  mk_app_host_prepare() calls it.  */
 int mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
 
 /* Adds the container of app NAME, which listens on a socket the app

@@ -144,12 +144,13 @@ function _probe_idmap() {
 	return $rc
 }
 
-# Why org.mkrun.network.unix cannot be enforced here, as create says it.
+# _bpf_lsm_why [ANNOTATION]: why ANNOTATION (org.mkrun.network.unix) cannot
+# be enforced here, as create says it.
 function _bpf_lsm_why() {
-	local d
+	local d a=${1:-org.mkrun.network.unix}
 	d=$(mktemp -d "${BATS_TEST_TMPDIR:-$_HELPERS_TMP}/bpf-lsm-probe.XXXXXX") || return 0
 	mkdir "$d/rootfs"
-	echo '{"ociVersion":"1.2.0","process":{"args":["x"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"org.mkrun.network.unix":""}}' >"$d/config.json"
+	echo '{"ociVersion":"1.2.0","process":{"args":["x"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"'"$a"'":""}}' >"$d/config.json"
 	"$MKRUN" --root "$d/state" create -b "$d" bpf-lsm-probe 2>&1 | sed 's/^.*cannot be enforced here: //'
 	"$MKRUN" --root "$d/state" delete -f bpf-lsm-probe >/dev/null 2>&1
 	rm -rf "$d"
@@ -157,7 +158,7 @@ function _bpf_lsm_why() {
 
 # requires FEATURE...: skip the test unless every FEATURE is available.
 # Features: root rootless cgroups_v1 cgroups_v2 cgroups_hybrid hugetlb userns
-#           timens idmap seccomp_notify smp bpf_lsm
+#           timens idmap seccomp_notify smp bpf_lsm unix_guard
 function requires() {
 	local f mode
 	for f in "$@"; do
@@ -214,6 +215,13 @@ function requires() {
 			# LSMs, and a cgroup BPF LSM program loads).
 			[ "$("$MKRUN" features 2>/dev/null | jq -r '.annotations["org.mkrun.network.unix.enabled"]')" = true ] ||
 				skip "test requires cgroup BPF LSM programs (org.mkrun.network.unix): $(_bpf_lsm_why)"
+			;;
+		unix_guard)
+			# Either org.mkrun.network.unix (above) or
+			# org.mkrun.network.unix.connect (Linux 6.7+: cgroup BPF
+			# programs on unix socket addresses).
+			[ "$("$MKRUN" features 2>/dev/null | jq -r '.annotations | .["org.mkrun.network.unix.enabled"] == "true" or .["org.mkrun.network.unix.connect.enabled"] == "true"')" = true ] ||
+				skip "test requires cgroup BPF LSM programs or cgroup BPF programs on unix socket addresses (Linux 6.7+): $(_bpf_lsm_why); $(_bpf_lsm_why org.mkrun.network.unix.connect)"
 			;;
 		*)
 			fail "BUG: unknown feature requirement: $f"

@@ -150,14 +150,17 @@ wait_gone() {
 	[[ "$output" != *cgroup* ]]
 }
 
-# --- app front end: host unix sockets (issue 12, hole 8) ---
+# --- issue 12, hole 8: app front end: host unix sockets ---
 # An app (network none or limited) must not reach host daemons' unix
 # sockets: pathname ones in its read-only view of the host, abstract ones of
 # the host's network namespace.  Where the kernel runs cgroup BPF LSM
 # programs, org.mkrun.network.unix denies connect/sendto to any socket not
-# made in the app's cgroup (or a declared listener's): the attacks fail at
-# connect/sendto.  Elsewhere the app cannot make unix sockets at all (its
-# seccomp filter): they fail at socket().  The attack tests hold either way.
+# made in the app's cgroup (or a declared listener's); else, on Linux 6.7+,
+# org.mkrun.network.unix.connect denies connect/sendto to any address but
+# the declared connect sockets' paths (and abstract names under none): the
+# attacks fail at connect/sendto.  Elsewhere the app cannot make unix
+# sockets at all (its seccomp filter): they fail at socket().  The attack
+# tests hold either way.  (Section ends at "--- end of hole 8 ---".)
 
 UNIXPROBE="$BATS_TEST_DIRNAME/../bin/unixprobe"
 UG=
@@ -171,7 +174,7 @@ ug_setup() {
 	UG=$(mktemp -d /var/tmp/mkrun-ug.XXXXXX)
 	chmod 755 "$UG"
 	cd "$UG" || return 1
-	if [ "$("$MKRUN" features | jq -r '.annotations["org.mkrun.network.unix.enabled"]')" = true ]; then
+	if [ "$("$MKRUN" features | jq -r '.annotations | .["org.mkrun.network.unix.enabled"] == "true" or .["org.mkrun.network.unix.connect.enabled"] == "true"')" = true ]; then
 		UG_CALL=connect
 	else
 		UG_CALL=socket
@@ -290,7 +293,7 @@ ug_app() {
 }
 
 @test "security: the declared unix socket pair between two apps still works; other host sockets stay out of reach" {
-	requires bpf_lsm
+	requires unix_guard
 	ug_setup
 	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
 	ug_yaml ug_lsn none "[serve, /tmp/ug/pair.sock]" "  unix_sockets:
@@ -306,7 +309,8 @@ ug_app() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"pong hi"* ]]
-	[ "$(jq -r '.annotations["org.mkrun.network.unix"]' "$ROOT/.apps/ug_lsn/bundle/config.json")" = "" ]
+	# The listener may connect to nothing (BPF LSM: to its own sockets).
+	[ "$(jq -r '.annotations["org.mkrun.network.unix"] // .annotations["org.mkrun.network.unix.connect"]' "$ROOT/.apps/ug_lsn/bundle/config.json")" = "" ]
 	# The connector reaches its listener, and nothing else of the host.
 	ug_yaml ug_con2 none "[\"-c\", \"$UNIXPROBE connect /tmp/ug/pair.sock a; $UNIXPROBE connect $UG/daemon.sock b\"]" "  unix_sockets:
     sockets: [{path: /tmp/ug/pair.sock, type: connect}]"
@@ -328,18 +332,19 @@ ug_app() {
 		| .root.readonly = false
 		| .process.args = ["unixprobe", "serve", "/srv/shared/peer.sock"]
 		| .annotations["org.mkrun.network.unix"] = ""'
-	run mkrun_detached run -d ug-peer
+	run mkrun_detached run -d -b "$BUNDLE" ug-peer
+	cat "$BATS_TEST_TMPDIR/ctr.err"
 	[ "$status" -eq 0 ]
 	retry 50 0.1 test -S "$UG/shared/peer.sock"
 	update_config '.process.args = ["sh", "-c", "unixprobe connect /srv/shared/peer.sock p; unixprobe connect /srv/daemon.sock d; unixprobe self /tmp"]
 		| .annotations["org.mkrun.network.unix"] = "ug-peer, no-such-container"'
-	run mkrun run ug-client </dev/null
+	run mkrun run -b "$BUNDLE" ug-client </dev/null
 	echo "$output"
 	[[ "$output" == *"pong p"* ]]
 	[[ "$output" == *"connect: Operation not permitted"* ]]
 	[[ "$output" == *"self ok"* ]]
 	update_config '.annotations["org.mkrun.network.unix"] = ""'
-	run mkrun run ug-client2 </dev/null
+	run mkrun run -b "$BUNDLE" ug-client2 </dev/null
 	echo "$output"
 	[ "$(grep -c 'connect: Operation not permitted' <<<"$output")" -eq 2 ]
 	[[ "$output" == *"self ok"* ]]
@@ -354,11 +359,11 @@ ug_app() {
 	[ "$status" -eq 0 ]
 }
 
-@test "security: no BPF LSM: an app that declares unix sockets refuses to start, saying why and how" {
+@test "security: no BPF LSM, Linux < 6.7: an app that declares unix sockets refuses to start, saying why and how" {
 	ug_setup
 	ug_yaml ug_nolsm none "[pair]" "  unix_sockets:
     sockets: [{path: /tmp/s.sock, type: listen}]"
-	MKRUN_TEST_NO_BPF_LSM=1 run ug_app --config "$UG/ug_nolsm.yaml"
+	MKRUN_TEST_NO_BPF_LSM=1 MKRUN_TEST_NO_UNIX_ADDR_BPF=1 run ug_app --config "$UG/ug_nolsm.yaml"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 1 ]
@@ -367,19 +372,19 @@ ug_app() {
 	[ -z "$(mkrun list -q)" ]
 }
 
-@test "security: no BPF LSM: other apps cannot make unix sockets (socket pairs of streams still work)" {
+@test "security: no BPF LSM, Linux < 6.7: other apps cannot make unix sockets (socket pairs of streams still work)" {
 	ug_setup
 	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
 	ug_yaml ug_fb none "[\"-c\", \"$UNIXPROBE connect $UG/daemon.sock a; $UNIXPROBE pair; $UNIXPROBE pairsend $UG/daemon.sock b\"]"
 	sed -i 's|^  executable: .*|  executable: /bin/sh|' "$UG/ug_fb.yaml"
-	MKRUN_TEST_NO_BPF_LSM=1 run ug_app --config "$UG/ug_fb.yaml"
+	MKRUN_TEST_NO_BPF_LSM=1 MKRUN_TEST_NO_UNIX_ADDR_BPF=1 run ug_app --config "$UG/ug_fb.yaml"
 	echo "$output"
 	[ "${lines[0]}" = "socket: Operation not permitted" ]
 	[ "${lines[1]}" = "pair ok" ]
 	[ "${lines[2]}" = "socketpair: Operation not permitted" ]
-	MKRUN_TEST_NO_BPF_LSM=1 run ug_app yaml2oci "$UG/ug_fb.yaml"
+	MKRUN_TEST_NO_BPF_LSM=1 MKRUN_TEST_NO_UNIX_ADDR_BPF=1 run ug_app yaml2oci "$UG/ug_fb.yaml"
 	[ "$status" -eq 0 ]
-	[ "$(jq '.annotations | has("org.mkrun.network.unix")' <<<"$output")" = false ]
+	[ "$(jq '.annotations | has("org.mkrun.network.unix") or has("org.mkrun.network.unix.connect")' <<<"$output")" = false ]
 	[ "$(jq '[.linux.seccomp.syscalls[] | select(.names == ["socket"])] | length' <<<"$output")" -eq 1 ]
 	[ "$(grep -c '^got' "$UG/serve.log")" -eq 0 ]
 }
@@ -398,3 +403,80 @@ ug_app() {
 	[ "$output" = 'mkrun: run ug-c2: org.mkrun.network.unix: `../x`: not a container id' ]
 	[ ! -e "$ROOT/ug-c2" ]
 }
+
+@test "security: a connector app cannot move its declared socket's directory away and plant a host socket there" {
+	ug_setup
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	ug_yaml ug_lsn3 none "[serve, /tmp/ug/pair.sock]" "  unix_sockets:
+    sockets: [{path: /tmp/ug/pair.sock, type: listen}]"
+	run ug_app app start --config "$UG/ug_lsn3.yaml"
+	echo "$output"
+	if [[ "$output" == *"cannot keep the host's unix sockets out of the app's reach"* ]]; then
+		skip "this kernel cannot enforce it: $output"
+	fi
+	[ "$status" -eq 0 ]
+	# The declared path, in its own /tmp: move the directory (or the socket)
+	# away, put a symlink to the host's socket there, connect by that path.
+	ug_yaml ug_con3 limited "[\"-c\", \"mv /tmp/ug /tmp/away || rm -f /tmp/ug/pair.sock; mkdir -p /tmp/ug; ln -s $UG/daemon.sock /tmp/ug/pair.sock; $UNIXPROBE connect /tmp/ug/pair.sock a\"]" "  allowed_endpoints: []
+  unix_sockets:
+    sockets: [{path: /tmp/ug/pair.sock, type: connect}]"
+	sed -i 's|^  executable: .*|  executable: /bin/sh|' "$UG/ug_con3.yaml"
+	run ug_app --config "$UG/ug_con3.yaml"
+	echo "$output"
+	[ "$(grep -c '^got a' "$UG/serve.log")" -eq 0 ]
+}
+
+@test "security: org.mkrun.network.unix.connect: only the listed paths, as exact strings; abstract names only in its own network namespace" {
+	[ "$("$MKRUN" features | jq -r '.annotations["org.mkrun.network.unix.connect.enabled"]')" = true ] ||
+		skip "test requires cgroup BPF programs on unix socket addresses (Linux 6.7+): $(_bpf_lsm_why org.mkrun.network.unix.connect)"
+	ug_setup
+	local name="@mkrun-ug-c-$$-$RANDOM"
+	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
+	ug_serve serve "$UG/ok.sock" "$UG/ok.log"
+	ug_serve serve "$name" "$UG/abs.log"
+	cp "$UNIXPROBE" "$BUNDLE/rootfs/bin/unixprobe"
+	update_config --arg d "$UG" --arg n "$name" '.mounts += [{"destination": "/srv", "type": "bind", "source": $d, "options": ["rbind", "ro"]}]
+		| .root.readonly = false
+		| .process.args = ["sh", "-c", "unixprobe connect /srv/ok.sock a; unixprobe connect /srv/daemon.sock b; cd /srv && unixprobe connect ok.sock c; unixprobe connect /srv//ok.sock d; unixprobe sendto /srv/daemon.sock e; unixprobe connect \($n) f; unixprobe connect @own g"]
+		| .annotations["org.mkrun.network.unix.connect"] = " /srv/ok.sock , /srv/none.sock"
+		| .linux.namespaces -= [{"type": "network"}]'
+	run mkrun run -b "$BUNDLE" ug-cn1 </dev/null
+	echo "$output"
+	[ "${lines[0]}" = "pong a" ]
+	[ "${lines[1]}" = "connect: Operation not permitted" ]
+	[ "${lines[2]}" = "connect: Operation not permitted" ]
+	[ "${lines[3]}" = "connect: Operation not permitted" ]
+	[ "${lines[4]}" = "sendto: Operation not permitted" ]
+	[ "${lines[5]}" = "connect: Operation not permitted" ]
+	[ "${lines[6]}" = "connect: Operation not permitted" ]
+	[ "$(grep -c '^got' "$UG/serve.log" "$UG/abs.log" | grep -c ':0$')" -eq 2 ]
+	[ "$(grep -c '^got' "$UG/ok.log")" -eq 1 ]
+	# A network namespace of its own: its abstract names are its own.
+	update_config '.process.args = ["unixprobe", "connect", "@nobody-listens", "h"]
+		| .linux.namespaces += [{"type": "network"}]'
+	run mkrun run -b "$BUNDLE" ug-cn2 </dev/null
+	echo "$output"
+	[ "$output" = "connect: Connection refused" ]
+}
+
+@test "security: org.mkrun.network.unix.connect: refused where it cannot be enforced, and bad values, before anything exists" {
+	update_config '.process.args = ["true"] | .annotations["org.mkrun.network.unix.connect"] = ""'
+	MKRUN_TEST_NO_UNIX_ADDR_BPF=1 run mkrun run ug-c3 </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "mkrun: run ug-c3: org.mkrun.network.unix.connect: cannot be enforced here: no cgroup unix socket address hooks (MKRUN_TEST_NO_UNIX_ADDR_BPF is set)" ]
+	[ ! -e "$ROOT/ug-c3" ]
+	local v long
+	long=/$(printf 'x%.0s' {1..107})
+	for v in "/a,rel/b" "/a,,/b" "$long"; do
+		update_config --arg v "$v" '.annotations["org.mkrun.network.unix.connect"] = $v'
+		run mkrun run ug-c4 </dev/null
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "mkrun: run ug-c4: org.mkrun.network.unix.connect: "* ]]
+		[ ! -e "$ROOT/ug-c4" ]
+	done
+	[ -z "$(mkrun list -q)" ]
+}
+# --- end of hole 8 ---

@@ -19,13 +19,15 @@
 
 #include "check.h"
 
+typedef int (*parser) (const char *, char ***, mk_error **);
+
 static void
-parse_ok (const char *value, const char *const *want)
+parse_ok_with (parser parse, const char *value, const char *const *want)
 {
   char **peers = NULL;
   mk_error *err = NULL;
   size_t n = 0;
-  if (mk_unixguard_parse (value, &peers, &err) < 0)
+  if (parse (value, &peers, &err) < 0)
     {
       fprintf (stderr, "`%s`: %s\n", value, err->msg);
       mk_error_free (err);
@@ -40,11 +42,11 @@ parse_ok (const char *value, const char *const *want)
 }
 
 static void
-parse_bad (const char *value, const char *msg)
+parse_bad_with (parser parse, const char *value, const char *msg)
 {
   char **peers = NULL;
   mk_error *err = NULL;
-  CHECK (mk_unixguard_parse (value, &peers, &err) < 0);
+  CHECK (parse (value, &peers, &err) < 0);
   CHECK (peers == NULL);
   if (err && strcmp (err->msg, msg) != 0)
     {
@@ -53,6 +55,11 @@ parse_bad (const char *value, const char *msg)
     }
   mk_error_free (err);
 }
+
+#define parse_ok(V, ...) parse_ok_with (mk_unixguard_parse, V, __VA_ARGS__)
+#define parse_bad(V, M) parse_bad_with (mk_unixguard_parse, V, M)
+#define paths_ok(V, ...) parse_ok_with (mk_unixguard_paths_parse, V, __VA_ARGS__)
+#define paths_bad(V, M) parse_bad_with (mk_unixguard_paths_parse, V, M)
 
 /* libbpf's answer: the byte offset of MEMBER (looking into anonymous
    members) in the struct named NAME, or -1.  */
@@ -96,9 +103,15 @@ compare_btf (void)
     { "sock", "sk_type" },
     { "sock", "skc_family" },
     { "file", "f_inode" },
+    { "bpf_sock_addr_kern", "uaddr" },
+    { "bpf_sock_addr_kern", "uaddrlen" },
   };
-  static const char *const funcs[]
-      = { "bpf_lsm_unix_stream_connect", "bpf_lsm_unix_may_send", "do_exit", "no_such_fn_x" };
+  static const char *const funcs[] = { "bpf_lsm_unix_stream_connect",
+                                       "bpf_lsm_unix_may_send",
+                                       "bpf_cast_to_kern_ctx",
+                                       "bpf_rdonly_cast",
+                                       "do_exit",
+                                       "no_such_fn_x" };
   struct btf *ref = btf__load_vmlinux_btf ();
   struct mk_btf *btf = NULL;
   mk_error *err = NULL;
@@ -136,6 +149,8 @@ compare_btf (void)
       CHECK ((want < 0 && got == 0) || (want > 0 && got == (uint32_t)want));
       checked += want > 0;
     }
+  CHECK (mk_btf_find (btf, "sockaddr_un", BTF_KIND_STRUCT)
+         == (uint32_t)btf__find_by_name_kind (ref, "sockaddr_un", BTF_KIND_STRUCT));
   printf ("btf.c agrees with libbpf on %d lookups\n", checked);
   mk_btf_free (btf);
   btf__free (ref);
@@ -153,6 +168,22 @@ main (void)
   parse_bad ("a/b", "org.mkrun.network.unix: `a/b`: not a container id");
   parse_bad ("..", "org.mkrun.network.unix: `..`: not a container id");
   parse_bad ("x y", "org.mkrun.network.unix: `x y`: not a container id");
+  paths_ok ("", (const char *const[]){ NULL });
+  paths_ok (" /tmp/a.sock , /run/x/y ", (const char *const[]){ "/tmp/a.sock", "/run/x/y", NULL });
+  paths_bad ("/a,,/b", "org.mkrun.network.unix.connect: empty item in `/a,,/b`");
+  paths_bad ("/a,b", "org.mkrun.network.unix.connect: `b`: not an absolute path");
+  paths_bad ("@abstract", "org.mkrun.network.unix.connect: `@abstract`: not an absolute path");
+  {
+    char long_path[120];
+    memset (long_path, 'x', sizeof (long_path));
+    long_path[0] = '/';
+    long_path[108] = '\0';
+    paths_bad (long_path, xasprintf ("org.mkrun.network.unix.connect: `%s`: longer than a unix "
+                                     "socket address (107 bytes)",
+                                     long_path));
+    long_path[107] = '\0';
+    paths_ok (long_path, (const char *const[]){ long_path, NULL });
+  }
   compare_btf ();
   return failures != 0;
 }
