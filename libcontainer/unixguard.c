@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/netfilter.h"
 #include "btf.h"
 #include "cgroups/cgroup.h"
 #include "state.h"
@@ -96,8 +97,18 @@ valid_id (const char *id)
   return true;
 }
 
-int
-mk_unixguard_parse (const char *value, char ***peers, mk_error **err)
+/* Why ID is not a container id; NULL if it is.  */
+static const char *
+bad_id (const char *id)
+{
+  return valid_id (id) ? NULL : "not a container id";
+}
+
+/* Splits VALUE (ANNOTATION's) at commas into *OUT, blanks around items
+   dropped, at most MAX_PEERS WHATs; BAD says why an item is refused.  */
+static int
+parse_list (const char *annotation, const char *what, const char *(*bad) (const char *),
+            const char *value, char ***out, mk_error **err)
 {
   _cleanup_free_ char *copy = xstrdup (value);
   _cleanup_strv_ char **v = xmalloc0 (sizeof (char *));
@@ -109,6 +120,7 @@ mk_unixguard_parse (const char *value, char ***peers, mk_error **err)
   for (char *item = p, *next; *p && item; item = next)
     {
       char *end;
+      const char *why;
       next = strchr (item, ',');
       if (next)
         *next++ = '\0';
@@ -118,18 +130,23 @@ mk_unixguard_parse (const char *value, char ***peers, mk_error **err)
       while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
         *--end = '\0';
       if (*item == '\0')
-        return mk_error_set (err, 0, "%s: empty item in `%s`", MK_UNIXGUARD_ANNOTATION, value);
-      if (!valid_id (item))
-        return mk_error_set (err, 0, "%s: `%s`: not a container id", MK_UNIXGUARD_ANNOTATION, item);
+        return mk_error_set (err, 0, "%s: empty item in `%s`", annotation, value);
+      if ((why = bad (item)) != NULL)
+        return mk_error_set (err, 0, "%s: `%s`: %s", annotation, item, why);
       if (n == MAX_PEERS)
-        return mk_error_set (err, 0, "%s: more than %d containers", MK_UNIXGUARD_ANNOTATION,
-                             MAX_PEERS);
+        return mk_error_set (err, 0, "%s: more than %d %s", annotation, MAX_PEERS, what);
       v = xrealloc (v, (n + 2) * sizeof (char *));
       v[n++] = xstrdup (item);
       v[n] = NULL;
     }
-  *peers = steal_pointer (&v);
+  *out = steal_pointer (&v);
   return 0;
+}
+
+int
+mk_unixguard_parse (const char *value, char ***peers, mk_error **err)
+{
+  return parse_list (MK_UNIXGUARD_ANNOTATION, "containers", bad_id, value, peers, err);
 }
 
 /* ---- the programs ----------------------------------------------------------- */
@@ -184,6 +201,19 @@ emit (struct bpf_insn *prog, size_t *n, struct bpf_insn i)
   prog[(*n)++] = i;
 }
 
+/* The end of a program: deny (0) here, then allow (1), where the jumps at
+   ALLOW[] go.  */
+static void
+emit_verdicts (struct bpf_insn *prog, size_t *n, const size_t *allow, size_t n_allow)
+{
+  emit (prog, n, MOV64_IMM (BPF_REG_0, 0));
+  emit (prog, n, EXIT ());
+  for (size_t i = 0; i < n_allow; i++)
+    prog[allow[i]].off = (int16_t)(*n - allow[i] - 1);
+  emit (prog, n, MOV64_IMM (BPF_REG_0, 1));
+  emit (prog, n, EXIT ());
+}
+
 /* Builds the program into PROG (room for 16 + DEPTH * 10); returns its
    length.  */
 static size_t
@@ -221,25 +251,8 @@ build_prog (bool socket_arg, const struct offsets *o, int map_fd, struct bpf_ins
     }
   for (size_t i = 0; i < n_deny; i++)
     prog[to_deny[i]].off = (int16_t)(n - to_deny[i] - 1);
-  emit (prog, &n, MOV64_IMM (BPF_REG_0, 0));
-  emit (prog, &n, EXIT ());
-  for (size_t i = 0; i < n_allow; i++)
-    prog[to_allow[i]].off = (int16_t)(n - to_allow[i] - 1);
-  emit (prog, &n, MOV64_IMM (BPF_REG_0, 1));
-  emit (prog, &n, EXIT ());
+  emit_verdicts (prog, &n, to_allow, n_allow);
   return n;
-}
-
-/* The verifier's reason: the last line of its log that is not a summary.  */
-static const char *
-verifier_reason (char *log)
-{
-  char *reason = NULL;
-  for (char *save = NULL, *line = strtok_r (log, "\n", &save); line;
-       line = strtok_r (NULL, "\n", &save))
-    if (strncmp (line, "processed ", 10) != 0 && strncmp (line, "verification time", 17) != 0)
-      reason = line;
-  return reason;
 }
 
 static int
@@ -257,7 +270,7 @@ load_and_attach (size_t h, int map_fd, int cgroup_fd, mk_error **err)
   if (prog_fd < 0)
     {
       int e = errno;
-      const char *reason = verifier_reason (log);
+      const char *reason = mk_bpf_verifier_reason (log);
       if (reason)
         return mk_error_set (err, e, "%s: load the %s BPF program (%s)", MK_UNIXGUARD_ANNOTATION,
                              hooks[h].hook, reason);
@@ -333,6 +346,33 @@ has_item (const char *list, const char *item)
   return false;
 }
 
+/* E's message (if any) becomes *WHY_NOT.  */
+static void
+keep_why (mk_error *e, char **why_not)
+{
+  if (e)
+    {
+      *why_not = e->msg;
+      e->msg = NULL;
+      mk_error_free (e);
+    }
+}
+
+/* Runs FIND (which may set *WHY_NOT) the first time; then whether *WHY_NOT
+   is NULL, and, if not and WHY is not NULL, a copy of it in *WHY.  */
+static bool
+probed (bool *done, void (*find) (void), char *const *why_not, char **why)
+{
+  if (!*done)
+    {
+      find ();
+      *done = true;
+    }
+  if (*why_not && why)
+    *why = xstrdup (*why_not);
+  return *why_not == NULL;
+}
+
 /* A program that allows everything, loaded (not attached) at hook 0: some
    kernels list the BPF LSM as active and still refuse its programs.  */
 static int
@@ -395,25 +435,13 @@ find_facts (void)
   mk_btf_free (btf);
   if (e == NULL)
     probe_load (&e);
-  if (e)
-    {
-      facts.why_not = e->msg;
-      e->msg = NULL;
-      mk_error_free (e);
-    }
+  keep_why (e, &facts.why_not);
 }
 
 bool
 mk_unixguard_available (char **why)
 {
-  if (!facts.done)
-    {
-      find_facts ();
-      facts.done = true;
-    }
-  if (facts.why_not && why)
-    *why = xstrdup (facts.why_not);
-  return facts.why_not == NULL;
+  return probed (&facts.done, find_facts, &facts.why_not, why);
 }
 
 /* ---- attaching ------------------------------------------------------------- */
@@ -532,45 +560,21 @@ static struct
   int16_t uaddr, uaddrlen;                             /* struct bpf_sock_addr_kern */
 } afacts;
 
+/* Why PATH is not a socket path the programs can compare; NULL if it is.  */
+static const char *
+bad_path (const char *path)
+{
+  if (path[0] != '/')
+    return "not an absolute path";
+  if (strlen (path) >= SUN_PATH_MAX)
+    return "longer than a unix socket address (107 bytes)";
+  return NULL;
+}
+
 int
 mk_unixguard_paths_parse (const char *value, char ***paths, mk_error **err)
 {
-  _cleanup_free_ char *copy = xstrdup (value);
-  _cleanup_strv_ char **v = xmalloc0 (sizeof (char *));
-  size_t n = 0;
-  char *p = copy;
-
-  while (*p == ' ' || *p == '\t')
-    p++;
-  for (char *item = p, *next; *p && item; item = next)
-    {
-      char *end;
-      next = strchr (item, ',');
-      if (next)
-        *next++ = '\0';
-      while (*item == ' ' || *item == '\t')
-        item++;
-      end = item + strlen (item);
-      while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
-        *--end = '\0';
-      if (*item == '\0')
-        return mk_error_set (err, 0, "%s: empty item in `%s`", MK_UNIXGUARD_PATHS_ANNOTATION,
-                             value);
-      if (item[0] != '/')
-        return mk_error_set (err, 0, "%s: `%s`: not an absolute path",
-                             MK_UNIXGUARD_PATHS_ANNOTATION, item);
-      if (strlen (item) >= SUN_PATH_MAX)
-        return mk_error_set (err, 0, "%s: `%s`: longer than a unix socket address (%d bytes)",
-                             MK_UNIXGUARD_PATHS_ANNOTATION, item, SUN_PATH_MAX - 1);
-      if (n == MAX_PEERS)
-        return mk_error_set (err, 0, "%s: more than %d paths", MK_UNIXGUARD_PATHS_ANNOTATION,
-                             MAX_PEERS);
-      v = xrealloc (v, (n + 2) * sizeof (char *));
-      v[n++] = xstrdup (item);
-      v[n] = NULL;
-    }
-  *paths = steal_pointer (&v);
-  return 0;
+  return parse_list (MK_UNIXGUARD_PATHS_ANNOTATION, "paths", bad_path, value, paths, err);
 }
 
 /* The program: allows (1) an address of at most 2 bytes (none), an
@@ -601,7 +605,7 @@ build_addr_prog (char *const *paths, bool abstract_ok, struct bpf_insn **out)
   struct bpf_insn *prog = xmalloc0 (cap * sizeof (*prog));
   _cleanup_free_ size_t *to_allow = xmalloc0 (max_jumps * sizeof (size_t));
   _cleanup_free_ size_t *to_next = xmalloc0 (max_jumps * sizeof (size_t));
-  size_t n_allow = 0, to_deny, abstract;
+  size_t n_allow = 0, abstract;
 
   emit (prog, &n, KFUNC (afacts.cast_to_kern_ctx));
   emit (prog, &n, LDX_DW (BPF_REG_7, BPF_REG_0, afacts.uaddr));
@@ -634,15 +638,11 @@ build_addr_prog (char *const *paths, bool abstract_ok, struct bpf_insn **out)
       for (size_t i = 0; i < n_next; i++)
         prog[to_next[i]].off = (int16_t)(n - to_next[i] - 1);
     }
-  /* deny */
-  to_deny = n;
-  emit (prog, &n, MOV64_IMM (BPF_REG_0, 0));
-  emit (prog, &n, EXIT ());
-  prog[abstract].off = (int16_t)((abstract_ok ? n : to_deny) - abstract - 1);
-  for (size_t i = 0; i < n_allow; i++)
-    prog[to_allow[i]].off = (int16_t)(n - to_allow[i] - 1);
-  emit (prog, &n, MOV64_IMM (BPF_REG_0, 1));
-  emit (prog, &n, EXIT ());
+  if (abstract_ok)
+    to_allow[n_allow++] = abstract;
+  else
+    prog[abstract].off = (int16_t)(n - abstract - 1);
+  emit_verdicts (prog, &n, to_allow, n_allow);
   *out = prog;
   return n;
 }
@@ -661,7 +661,7 @@ load_addr_prog (size_t h, char *const *paths, bool abstract_ok, mk_error **err)
   if (fd < 0)
     {
       int e = errno;
-      const char *reason = verifier_reason (log);
+      const char *reason = mk_bpf_verifier_reason (log);
       if (reason)
         return mk_error_set (err, e, "load the unix %s BPF program (%s)",
                              h == 0 ? "connect" : "sendmsg", reason);
@@ -723,25 +723,13 @@ find_addr_facts (void)
       if (fd >= 0)
         close (fd);
     }
-  if (e)
-    {
-      afacts.why_not = e->msg;
-      e->msg = NULL;
-      mk_error_free (e);
-    }
+  keep_why (e, &afacts.why_not);
 }
 
 bool
 mk_unixguard_paths_available (char **why)
 {
-  if (!afacts.done)
-    {
-      find_addr_facts ();
-      afacts.done = true;
-    }
-  if (afacts.why_not && why)
-    *why = xstrdup (afacts.why_not);
-  return afacts.why_not == NULL;
+  return probed (&afacts.done, find_addr_facts, &afacts.why_not, why);
 }
 
 int

@@ -388,7 +388,7 @@ build_examples() {
 @test "app: unix sockets: B waits for A's socket, whichever starts first; B sees only the socket" {
 	# Apps that declare unix sockets refuse to start where the host's
 	# sockets cannot be kept out of reach (security.bats tests that).
-	requires bpf_lsm
+	requires unix_guard
 	build_examples
 	cd "$D/examples/unix-sockets"
 	: >/tmp/mkrun-app-host-file.$$
