@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "app/netfilter.h"
+#include "unixguard.h"
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "container.h"
@@ -141,6 +142,20 @@ preflight (const struct creation *c, bool run_mode, mk_error **err)
                          "terminal to send");
   if (mk_sysctl_validate (spec, err) < 0)
     return -1;
+  if (spec->unix_peers)
+    {
+      _cleanup_free_ char *why = NULL;
+      if (!mk_unixguard_available (&why))
+        return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_ANNOTATION,
+                             why);
+    }
+  if (spec->unix_paths)
+    {
+      _cleanup_free_ char *why = NULL;
+      if (!mk_unixguard_paths_available (&why))
+        return mk_error_set (err, 0, "%s: cannot be enforced here: %s",
+                             MK_UNIXGUARD_PATHS_ANNOTATION, why);
+    }
   return 0;
 }
 
@@ -296,6 +311,18 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
                               err)
              < 0)
     return -1;
+  if (c->spec->unix_peers
+      && mk_unixguard_attach (mk_cgroup_clone_fd (c->cg), o->root, c->spec->unix_peers, err) < 0)
+    return -1;
+  if (c->spec->unix_paths)
+    {
+      /* Abstract names: only in a network namespace of its own.  */
+      const struct mk_namespace *net = mk_spec_namespace (c->spec, CLONE_NEWNET);
+      if (mk_unixguard_paths_attach (mk_cgroup_clone_fd (c->cg), c->spec->unix_paths,
+                                     net && !net->path, err)
+          < 0)
+        return -1;
+    }
   if (!run_mode)
     {
       if (mkfifoat (c->dirfd, "exec.fifo", 0622) < 0)

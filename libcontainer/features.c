@@ -4,6 +4,7 @@
 #include "features.h"
 #include "hpc/profile.h"
 #include "app/netfilter.h"
+#include "unixguard.h"
 #include "cgroups/cgroup.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -112,6 +113,12 @@ mk_features_json (void)
   GS (g, "false");
   GS (g, MK_NETFILTER_ANNOTATION ".enabled");
   GS (g, "true");
+  /* Only where the kernel can enforce it (the BPF LSM active).  */
+  GS (g, MK_UNIXGUARD_ANNOTATION ".enabled");
+  GS (g, mk_unixguard_available (NULL) ? "true" : "false");
+  /* Else by address (Linux 6.7+).  */
+  GS (g, MK_UNIXGUARD_PATHS_ANNOTATION ".enabled");
+  GS (g, mk_unixguard_paths_available (NULL) ? "true" : "false");
   /* Understood in config.json: "true" runs the program under mkrun's init.  */
   GS (g, MK_ANNOTATION_INIT);
   GS (g, "true");

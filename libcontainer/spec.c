@@ -5,6 +5,7 @@
 #include "spec.h"
 #include "hpc/profile.h"
 #include "app/netfilter.h"
+#include "unixguard.h"
 #include "cgroups/resources.h"
 #include "seccomp.h"
 #include "utils.h"
@@ -1223,6 +1224,16 @@ mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, mk_er
       && mk_netfilter_parse (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION), &spec->net_allow,
                              &spec->n_net_allow, err) < 0)
     goto fail;
+  if (mk_spec_annotation (spec, MK_UNIXGUARD_ANNOTATION)
+      && mk_unixguard_parse (mk_spec_annotation (spec, MK_UNIXGUARD_ANNOTATION), &spec->unix_peers,
+                             err)
+             < 0)
+    goto fail;
+  if (mk_spec_annotation (spec, MK_UNIXGUARD_PATHS_ANNOTATION)
+      && mk_unixguard_paths_parse (mk_spec_annotation (spec, MK_UNIXGUARD_PATHS_ANNOTATION),
+                                   &spec->unix_paths, err)
+             < 0)
+    goto fail;
   if (parse_linux (mk_json_get (spec->tree, "linux"), spec, err) < 0)
     goto fail;
   *out = spec;
@@ -1283,6 +1294,8 @@ mk_spec_free (struct mk_spec *spec)
     }
   free (spec->annotations);
   free (spec->net_allow);
+  mk_strv_free (spec->unix_peers);
+  mk_strv_free (spec->unix_paths);
   mk_hpc_free (spec->hpc);
   for (size_t i = 0; i < spec->n_namespaces; i++)
     free (spec->namespaces[i].path);

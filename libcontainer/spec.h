@@ -171,6 +171,11 @@ struct mk_spec
   /* org.mkrun.network.allow (app/netfilter.h); NULL if absent.  */
   struct mk_net_endpoint *net_allow;
   size_t n_net_allow;
+  /* org.mkrun.network.unix (unixguard.h): the peer containers' ids, NULL
+     if absent (an empty list when present and empty).  */
+  char **unix_peers;
+  /* org.mkrun.network.unix.connect (unixguard.h): the paths, NULL if absent.  */
+  char **unix_paths;
   bool init_shim; /* annotation org.mkrun.init: an init runs the program as its child */
   struct mk_hpc *hpc; /* org.mkrun.hpc.* (hpc/profile.h); NULL if none */
 

@@ -139,9 +139,8 @@ build_prog (bool v6, int map_fd, struct bpf_insn *prog)
   return n;
 }
 
-/* The verifier's reason: the last line of its log that is not a summary.  */
-static const char *
-verifier_reason (char *log)
+const char *
+mk_bpf_verifier_reason (char *log)
 {
   char *reason = NULL;
   for (char *save = NULL, *line = strtok_r (log, "\n", &save); line;
@@ -166,7 +165,7 @@ load_and_attach (enum hook h, int map_fd, int cgroup_fd, mk_error **err)
   if (prog_fd < 0)
     {
       int e = errno;
-      const char *reason = verifier_reason (log);
+      const char *reason = mk_bpf_verifier_reason (log);
       if (reason)
         return mk_error_set (err, e, "%s: load the %s BPF program (%s)", MK_NETFILTER_ANNOTATION,
                              hooks[h].name + 3, reason);

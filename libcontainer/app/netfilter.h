@@ -52,4 +52,8 @@ int mk_netfilter_parse (const char *value, struct mk_net_endpoint **eps, size_t 
 int mk_netfilter_attach (int cgroup_fd, const struct mk_net_endpoint *eps, size_t n,
                          mk_error **err);
 
+/* The reason in a BPF verifier LOG (cut up in place): its last line that is
+   not a summary; NULL if none.  Also unixguard.c's.  */
+const char *mk_bpf_verifier_reason (char *log);
+
 #endif

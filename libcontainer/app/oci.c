@@ -3,7 +3,9 @@
 
 #include "app/oci.h"
 #include "app/minimal.h"
+#include "app/supervise.h"
 #include "cgroups/cgroup.h"
+#include "unixguard.h"
 #include "utils.h"
 
 #include <arpa/inet.h>
@@ -188,6 +190,9 @@ mk_app_host_free (struct mk_app_host *h)
     if (h->socket_fd[i] >= 0)
       close (h->socket_fd[i]);
   free (h->socket_fd);
+  mk_strv_free (h->listeners);
+  free (h->unix_peers);
+  free (h->unix_connect);
   free (h->tmp_dir);
   free (h->run_dir);
   mk_strv_free (h->warnings);
@@ -287,10 +292,84 @@ resolve_endpoints (const struct mk_app *app, struct mk_app_host *h, mk_error **e
   return 0;
 }
 
+/* Whether the app's socket I connects to a listener's socket that is
+   bound in its view (sockets.c; the fd is closed once it is bound, after
+   the bundle is written).  */
+static bool
+socket_bound (const struct mk_app_host *h, size_t i)
+{
+  return h->socket_fd && i < h->n_socket_fd && h->socket_fd[i] >= 0;
+}
+
+void
+mk_app_host_add_listener (struct mk_app_host *h, const char *name)
+{
+  _cleanup_free_ char *id = mk_app_container_id (name);
+  size_t n = mk_strv_len (h->listeners);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (h->listeners[i], id) == 0)
+      return;
+  h->listeners = xrealloc (h->listeners, (n + 2) * sizeof (char *));
+  h->listeners[n] = steal_pointer (&id);
+  h->listeners[n + 1] = NULL;
+}
+
+int
+mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
+{
+  _cleanup_free_ char *why = NULL, *why2 = NULL;
+  char *peers;
+
+  free (h->unix_peers);
+  free (h->unix_connect);
+  h->unix_peers = h->unix_connect = NULL;
+  h->unix_denied = false;
+  if (app->network == MK_APP_NET_FULL)
+    return 0;
+  if (!mk_unixguard_available (&why) && mk_unixguard_paths_available (&why2))
+    {
+      /* By address: only the connect sockets bound in the view (mount
+         points, see gen_socket_dirs), not paths the app could replace.  */
+      char *paths = xstrdup ("");
+      for (size_t i = 0; i < app->n_sockets; i++)
+        if (!app->sockets[i].listen && socket_bound (h, i))
+          {
+            char *joined = xasprintf ("%s%s%s", paths, *paths ? "," : "", app->sockets[i].path);
+            free (paths);
+            paths = joined;
+          }
+      h->unix_connect = paths;
+      return 0;
+    }
+  if (why2)
+    {
+      _cleanup_free_ char *w = NULL;
+      if (app->n_sockets == 0)
+        {
+          h->unix_denied = true;
+          return 0;
+        }
+      w = mk_app_where (app, "network.unix_sockets");
+      return mk_error_set (err, 0,
+                           "%s: this kernel cannot keep the host's unix sockets out of "
+                           "the app's reach: %s; and %s",
+                           w, why, why2);
+    }
+  peers = xstrdup ("");
+  for (char **l = h->listeners; l && *l; l++)
+    {
+      char *joined = xasprintf ("%s%s%s", peers, *peers ? "," : "", *l);
+      free (peers);
+      peers = joined;
+    }
+  h->unix_peers = peers;
+  return 0;
+}
+
 int
 mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err)
 {
-  if (resolve_endpoints (app, h, err) < 0)
+  if (resolve_endpoints (app, h, err) < 0 || mk_app_host_unix (app, h, err) < 0)
     return -1;
   mk_strv_free (h->minimal_files);
   h->minimal_files = NULL;
@@ -475,6 +554,35 @@ gen_process (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   yajl_gen_map_close (g);
 }
 
+/* org.mkrun.network.unix.connect allows a connect socket by its path: each
+   directory between /tmp (or /run) and the socket becomes a mount point
+   (bound on itself) before the socket is bound, so that the app cannot
+   rename it away and put something else at that path.  Not twice.  */
+static void
+gen_socket_dirs (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h, size_t i,
+                 const char *const *opts)
+{
+  const char *path = app->sockets[i].path;
+  const char *host_dir = mk_path_under (path, "/tmp") ? h->tmp_dir : h->run_dir;
+  _cleanup_free_ char *dir = xstrdup (path);
+
+  for (char *slash = strchr (dir + 5, '/'); slash; slash = strchr (slash + 1, '/'))
+    {
+      bool done = false;
+      *slash = '\0';
+      for (size_t j = 0; j < i && !done; j++)
+        if (socket_bound (h, j) && mk_path_under (app->sockets[j].path, dir)
+            && strcmp (app->sockets[j].path, dir) != 0)
+          done = true;
+      if (!done)
+        {
+          _cleanup_free_ char *src = xasprintf ("%s%s", host_dir, dir + 4);
+          gmount (g, dir, "bind", src, opts);
+        }
+      *slash = '/';
+    }
+}
+
 static void
 gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
 {
@@ -528,11 +636,42 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
     gmount (g, *v, "bind", *v, in_o);
   for (char **v = app->outputs; v && *v; v++)
     gmount (g, *v, "bind", *v, out_o);
+  for (size_t i = 0; i < app->n_sockets; i++)
+    if (h->unix_connect && socket_bound (h, i))
+      gen_socket_dirs (g, app, h, i, priv_o);
   yajl_gen_array_close (g);
 }
 
+/* One rule: SYSCALL fails with EPERM when every {index, mask, value}
+   matches (SCMP_CMP_MASKED_EQ: the kernel reads int arguments' low 32 bits
+   only, so a plain compare of the 64-bit register could be dodged).  */
 static void
-gen_seccomp (yajl_gen g)
+gen_deny_masked (yajl_gen g, const char *syscall, const unsigned (*args)[3], size_t n)
+{
+  yajl_gen_map_open (g);
+  gs (g, "names");
+  yajl_gen_array_open (g);
+  gs (g, syscall);
+  yajl_gen_array_close (g);
+  gkv (g, "action", "SCMP_ACT_ERRNO");
+  gki (g, "errnoRet", EPERM);
+  gs (g, "args");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_gen_map_open (g);
+      gki (g, "index", args[i][0]);
+      gki (g, "value", args[i][1]);
+      gki (g, "valueTwo", args[i][2]);
+      gkv (g, "op", "SCMP_CMP_MASKED_EQ");
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+}
+
+static void
+gen_seccomp (yajl_gen g, const struct mk_app_host *h)
 {
   gs (g, "seccomp");
   yajl_gen_map_open (g);
@@ -585,6 +724,19 @@ gen_seccomp (yajl_gen g)
         yajl_gen_map_close (g);
       }
 
+  if (h->unix_denied)
+    {
+      /* No unix socket but connected stream pairs: a datagram pair
+         (SOCK_DGRAM, or SOCK_RAW, which AF_UNIX makes a datagram socket)
+         could still sendto(2) any path.  32-bit programs: libseccomp
+         refuses socketcall(SYS_SOCKET) whatever the family.  */
+      static const unsigned sock[][3] = { { 0, 0xffffffff, AF_UNIX } };
+      static const unsigned dgram[][3] = { { 0, 0xffffffff, AF_UNIX }, { 1, 0xf, SOCK_DGRAM } };
+      static const unsigned raw[][3] = { { 0, 0xffffffff, AF_UNIX }, { 1, 0xf, SOCK_RAW } };
+      gen_deny_masked (g, "socket", sock, 1);
+      gen_deny_masked (g, "socketpair", dgram, 2);
+      gen_deny_masked (g, "socketpair", raw, 2);
+    }
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }
@@ -664,6 +816,10 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
     gkv (g, "org.mkrun.app.name", app->name);
   if (app->network == MK_APP_NET_LIMITED)
     gkv (g, "org.mkrun.network.allow", h->net_allow ? h->net_allow : "");
+  if (h->unix_peers)
+    gkv (g, MK_UNIXGUARD_ANNOTATION, h->unix_peers);
+  if (h->unix_connect)
+    gkv (g, MK_UNIXGUARD_PATHS_ANNOTATION, h->unix_connect);
   for (size_t i = 0; i < app->n_hpc; i++)
     gkv (g, app->hpc[i].key, app->hpc[i].value);
   yajl_gen_map_close (g);
@@ -684,7 +840,7 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
   }
   yajl_gen_array_close (g);
   gen_resources (g, app);
-  gen_seccomp (g);
+  gen_seccomp (g, h);
   gstrv (g, "maskedPaths", masked_paths);
   gstrv (g, "readonlyPaths", readonly_paths);
   yajl_gen_map_close (g);
@@ -770,7 +926,7 @@ make_socket_places (const struct mk_app *app, const struct mk_app_host *h, const
       if (strcmp (host + strlen (dir), "/tmp") != 0 && chown (host, h->uid, h->gid) < 0)
         return mk_error_set (err, errno, "chown `%s`", host);
       *slash = '/';
-      if (!app->sockets[i].listen && i < h->n_socket_fd && h->socket_fd[i] >= 0)
+      if (!app->sockets[i].listen && socket_bound (h, i))
         {
           _cleanup_close_ int fd
               = open (host, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);

@@ -36,6 +36,14 @@ struct mk_app_host
   int *socket_fd;  /* per app->sockets[i]: the listener's socket a connector binds (O_PATH,
                       checked by sockets.c), else -1 */
   size_t n_socket_fd;
+  char **listeners; /* the container ids of the apps listening there (no repeats) */
+  /* none/limited: the host's unix sockets out of reach.  unix_peers: the
+     value of org.mkrun.network.unix (the listeners' containers), where the
+     kernel can enforce it; else unix_denied: socket(AF_UNIX) (and datagram
+     socketpairs) refused by the seccomp filter.  */
+  char *unix_peers;
+  char *unix_connect; /* else org.mkrun.network.unix.connect: the bound connect paths */
+  bool unix_denied;
   char *tmp_dir; /* the host dirs of the app's /tmp and /run */
   char *run_dir;
   char **warnings;      /* for the caller to show (names that did not resolve) */
@@ -49,6 +57,18 @@ struct mk_app_host
    any other); for `root: minimal`, the files of the root
    (h->minimal_files, see minimal.h).  */
 int mk_app_host_prepare (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
+
+/* How the app is kept from the host's unix sockets: h->unix_peers (from
+   h->listeners) where the kernel runs BPF LSM programs; else
+   h->unix_connect (its connect sockets that are bound, from
+   h->socket_fd) where it has cgroup hooks on unix addresses (6.7+);
+   else h->unix_denied, and an app that declares unix_sockets fails, saying
+   why.  mk_app_host_prepare() calls it.  */
+int mk_app_host_unix (const struct mk_app *app, struct mk_app_host *h, mk_error **err);
+
+/* Adds the container of app NAME, which listens on a socket the app
+   connects to, to h->listeners.  */
+void mk_app_host_add_listener (struct mk_app_host *h, const char *name);
 
 /* The app's user: application.user, else the invoking user (SUDO_UID/
    SUDO_GID when root runs through sudo), else for root "nobody" (65534):

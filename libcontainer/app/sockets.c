@@ -135,6 +135,7 @@ mk_app_wait_for_listeners (const char *root, const struct mk_app *app, struct mk
         }
       if (r < 0)
         return -1;
+      mk_app_host_add_listener (h, who);
     }
   return 0;
 }

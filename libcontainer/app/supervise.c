@@ -834,6 +834,7 @@ mk_app_run (const struct mk_app_run_opts *o, int *exit_code, mk_error **err)
      that nothing is left behind if it is interrupted.  */
   if (app->n_sockets
       && (check_free (o->root, app->name, s.dir, o->again, err) < 0
+          || mk_app_host_unix (app, &h, err) < 0
           || mk_app_wait_for_listeners (o->root, app, &h, o->notice, err) < 0))
     goto out;
   if (claim (o, s.dir, &s.old_record, err) < 0)

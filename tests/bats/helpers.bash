@@ -144,9 +144,25 @@ function _probe_idmap() {
 	return $rc
 }
 
+# _bpf_lsm_why [ANNOTATION]: why ANNOTATION (org.mkrun.network.unix) cannot
+# be enforced here, as create says it.
+function _bpf_lsm_why() {
+	local d a=${1:-org.mkrun.network.unix}
+	if [ "$("$MKRUN" features 2>/dev/null | jq -r --arg k "$a.enabled" '.annotations[$k]')" = null ]; then
+		echo "the runtime does not know $a"
+		return 0
+	fi
+	d=$(mktemp -d "${BATS_TEST_TMPDIR:-$_HELPERS_TMP}/bpf-lsm-probe.XXXXXX") || return 0
+	mkdir "$d/rootfs"
+	echo '{"ociVersion":"1.2.0","process":{"args":["x"],"cwd":"/"},"root":{"path":"rootfs"},"annotations":{"'"$a"'":""}}' >"$d/config.json"
+	"$MKRUN" --root "$d/state" create -b "$d" bpf-lsm-probe 2>&1 | sed 's/^.*cannot be enforced here: //'
+	"$MKRUN" --root "$d/state" delete -f bpf-lsm-probe >/dev/null 2>&1
+	rm -rf "$d"
+}
+
 # requires FEATURE...: skip the test unless every FEATURE is available.
 # Features: root rootless cgroups_v1 cgroups_v2 cgroups_hybrid hugetlb userns
-#           timens idmap seccomp_notify smp
+#           timens idmap seccomp_notify smp bpf_lsm unix_guard
 function requires() {
 	local f mode
 	for f in "$@"; do
@@ -197,6 +213,19 @@ function requires() {
 			;;
 		smp)
 			[ "$(nproc)" -ge 2 ] || skip "test requires at least 2 CPUs"
+			;;
+		bpf_lsm)
+			# The runtime's own probe (Linux 6.0+, "bpf" among the active
+			# LSMs, and a cgroup BPF LSM program loads).
+			[ "$("$MKRUN" features 2>/dev/null | jq -r '.annotations["org.mkrun.network.unix.enabled"]')" = true ] ||
+				skip "test requires cgroup BPF LSM programs (org.mkrun.network.unix): $(_bpf_lsm_why)"
+			;;
+		unix_guard)
+			# Either org.mkrun.network.unix (above) or
+			# org.mkrun.network.unix.connect (Linux 6.7+: cgroup BPF
+			# programs on unix socket addresses).
+			[ "$("$MKRUN" features 2>/dev/null | jq -r '.annotations | .["org.mkrun.network.unix.enabled"] == "true" or .["org.mkrun.network.unix.connect.enabled"] == "true"')" = true ] ||
+				skip "test requires cgroup BPF LSM programs or cgroup BPF programs on unix socket addresses (Linux 6.7+): $(_bpf_lsm_why); $(_bpf_lsm_why org.mkrun.network.unix.connect)"
 			;;
 		*)
 			fail "BUG: unknown feature requirement: $f"

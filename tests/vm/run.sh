@@ -20,6 +20,7 @@
 #   VM_VERBOSE=1 stream the guest console to stderr.
 #   VM_ACCEL     QEMU -accel (default tcg); VM_CPU: -cpu (default max); VM_BATS_FLAGS extra bats flags
 #                in the guest (e.g. "--timing").
+#   VM_APPEND    more kernel parameters (e.g. "lsm=landlock,lockdown,yama": no BPF LSM).
 #   BATS_TEST_TIMEOUT  per-test timeout inside the VM (default 300).
 #
 # Output: the TAP stream of the tests (test names prefixed with "[cgroupv2-vm]")
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	-h | --help)
-		sed -n '2,27p' "$0"
+		sed -n '2,28p' "$0"
 		exit 0
 		;;
 	*) break ;;
@@ -300,7 +301,7 @@ timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
 	-accel "${VM_ACCEL:-tcg}" -cpu "${VM_CPU:-max}" -smp "$VM_SMP" -m "$VM_MEM" "${NUMA[@]}" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$INITRD" \
-	-append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 hugepagesz=2M hugepages=16 tsc=reliable" \
+	-append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=4 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 hugepagesz=2M hugepages=16 tsc=reliable ${VM_APPEND:-}" \
 	-serial "file:$CONSOLE" -serial "file:$TAPOUT" </dev/null >&2
 QRC=$?
 [ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null
