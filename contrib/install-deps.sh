@@ -14,6 +14,8 @@ PKGS=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev
 	bats jq busybox-static cpio qemu-system-x86 util-linux
+	# the sanitizer build in .ci/run (clang: UBSan reports to log_path)
+	clang
 	# the engine suite (tests/engines/)
 	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables
 	containernetworking-plugins slurm-wlm munge dpkg-dev iproute2

@@ -145,12 +145,12 @@ void
 mk_devices_cgroup_rules (const struct mk_spec *spec, struct mk_resources *r)
 {
   size_t n_defaults = MK_ARRAY_SIZE (default_rules);
-  size_t n = r->n_devices + n_defaults;
-  struct mk_device_rule *v = xmalloc0 (n * sizeof (*v));
+  struct mk_device_rule *v;
   size_t lead = 0, k = 0;
 
   if (r->n_devices == 0)
     return; /* nothing denied: the kernel's default allows everything */
+  v = xmalloc0 ((r->n_devices + n_defaults) * sizeof (*v));
   /* The spec's leading "deny everything" rules come first, then the
      defaults, then the spec's other rules: a rule the
      user wrote for a default device (deny /dev/null) still wins.  */
