@@ -15,7 +15,8 @@ PKGS=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev
 	bats jq busybox-static cpio qemu-system-x86 util-linux
-	# make fuzz (tests/fuzz/): clang with libFuzzer and the sanitizer runtimes
+	# make fuzz (tests/fuzz/) and the sanitizer build in .ci/run: clang with
+	# libFuzzer and the sanitizer runtimes (clang's UBSan reports to log_path)
 	clang libclang-rt-14-dev
 	# the engine suite (tests/engines/)
 	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables

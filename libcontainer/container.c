@@ -257,6 +257,18 @@ save_env_additions (struct creation *c, mk_error **err)
   return mk_create_file_at (c->dirfd, MK_STATE_ENV_FILE, text, 0600, err);
 }
 
+/* Writes MK_STATE_CREATING_FILE: what this create has made so far, for a
+   delete after a create that was killed (mk_container_delete).  */
+static int
+record_creating (struct creation *c, mk_error **err)
+{
+  struct mk_state st = c->state;
+  st.created = (char *)"";
+  if (mk_state_write_as (c->dirfd, MK_STATE_CREATING_FILE, &st, err) < 0)
+    return mk_error_prefix (err, "create");
+  return 0;
+}
+
 /* The common part of create and run: on success the init is ready and
    waits (on exec.fifo for create, on the sync socket for run).  */
 static int
@@ -290,6 +302,19 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   if (o->systemd_cgroup && access ("/run/systemd/system", F_OK) < 0)
     return mk_error_set (err, 0, "--systemd-cgroup: systemd is not running on this host");
 
+  c->state.id = (char *)o->id;
+  c->state.bundle = c->bundle;
+  c->state.rootfs = c->spec->root_path;
+  c->state.annotations = c->spec->annotations;
+  c->state.n_annotations = c->spec->n_annotations;
+  c->state.cgroup_path = (char *)"";
+  c->state.owner = getuid ();
+  c->state.systemd_cgroup = o->systemd_cgroup;
+
+  /* From here on, a create that is killed leaves things behind: the state
+     dir (no state.json yet) says what in MK_STATE_CREATING_FILE, and a
+     delete of the id undoes it.  What the HPC registry holds is found by
+     the id.  */
   if (mk_state_dir_create (o->root, o->id, &c->dirfd, err) < 0)
     return -1;
   {
@@ -299,11 +324,26 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   }
   if (c->spec->resources)
     mk_devices_cgroup_rules (c->spec, c->spec->resources);
-  if (mk_cgroup_create (c->spec->cgroups_path, o->id, c->spec->resources, &c->cg, err) < 0)
+  if (mk_cgroup_plan (c->spec->cgroups_path, o->id, &c->cg, err) < 0)
     {
       c->cg = NULL;
       return -1;
     }
+  c->state.cgroup_path = (char *)mk_cgroup_path (c->cg);
+  if (record_creating (c, err) < 0)
+    return -1;
+  {
+    _cleanup_free_ char *planned = xstrdup (mk_cgroup_path (c->cg));
+    if (mk_cgroup_make (c->cg, c->spec->resources, err) < 0)
+      {
+        mk_cgroup_free (c->cg);
+        c->cg = NULL;
+        return -1;
+      }
+    c->state.cgroup_path = (char *)mk_cgroup_path (c->cg);
+    if (strcmp (planned, c->state.cgroup_path) != 0 && record_creating (c, err) < 0)
+      return -1;
+  }
   if (c->spec->hpc && mk_hpc_partition (o->root, o->id, c->cg, err) < 0)
     return -1;
   if (c->spec->net_allow
@@ -338,15 +378,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
     return mk_error_set (err, errno, "socketpair");
   c->sync_fd = sv[0];
 
-  c->state.id = (char *)o->id;
-  c->state.bundle = c->bundle;
-  c->state.rootfs = c->spec->root_path;
-  c->state.annotations = c->spec->annotations;
-  c->state.n_annotations = c->spec->n_annotations;
-  c->state.cgroup_path = (char *)mk_cgroup_path (c->cg);
   c->state.freezer_file = mk_cgroup_freezer_file (c->cg);
-  c->state.owner = getuid ();
-  c->state.systemd_cgroup = o->systemd_cgroup;
 
   hooks_pause = c->spec->hooks[MK_HOOK_PRESTART].n || c->spec->hooks[MK_HOOK_CREATE_RUNTIME].n
                 || c->spec->hooks[MK_HOOK_CREATE_CONTAINER].n;
@@ -396,6 +428,9 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       return mk_error_set (err, errno, "clone the container's init");
     }
   c->state.pid = c->pid;
+  c->state.start_time = mk_proc_start_time (c->pid);
+  if (record_creating (c, err) < 0)
+    return -1;
   if (a.plan.new_user && !(a.plan.unshare_flags & CLONE_NEWUSER))
     {
       if (mk_ns_write_idmaps (c->spec, c->pid, err) < 0)
@@ -414,14 +449,10 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
       && mk_terminal_recv_master (c->console_fd, &c->master_fd, err) < 0)
     return -1;
 
-  c->state.pid = c->pid;
-  c->state.start_time = mk_proc_start_time (c->pid);
   c->state.created = now_rfc3339 ();
-  if (mk_state_write (c->dirfd, &c->state, err) < 0
-      || mk_hpc_recheck (o->root, o->id, c->spec, c->cg, err) < 0)
-    goto fail_notify;
   /* exec and poststart/poststop hooks need the spec as it was at create,
-     whatever happens to the bundle later: keep a copy.  */
+     whatever happens to the bundle later: keep a copy (before state.json,
+     so that a container that exists has it).  */
   {
     _cleanup_close_ int fd
         = openat (c->dirfd, "config.json", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -431,7 +462,12 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
         goto fail_notify;
       }
   }
-  if (save_env_additions (c, err) < 0
+  if (save_env_additions (c, err) < 0)
+    goto fail_notify;
+  if (mk_state_write (c->dirfd, &c->state, err) < 0)
+    goto fail_notify;
+  unlinkat (c->dirfd, MK_STATE_CREATING_FILE, 0);
+  if (mk_hpc_recheck (o->root, o->id, c->spec, c->cg, err) < 0
       || (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0))
     goto fail_notify;
   if (notify_fd >= 0)
@@ -463,20 +499,14 @@ mk_container_create (const struct mk_create_opts *o, mk_error **err)
 
 /* ---- run in the foreground --------------------------------------------- */
 
+/* Kills what is in CG: every hierarchy, as a process cloned into the v2
+   one (an init, an exec'd process) may not have joined the v1 ones yet
+   when the command that started it was killed.  */
 static void
 kill_leftovers (struct mk_cgroup *cg)
 {
-  pid_t *pids = NULL;
-  size_t n = 0;
-  mk_error *e = NULL;
-  if (cg == NULL || mk_cgroup_pids (cg, &pids, &n, &e) < 0)
-    {
-      mk_error_free (e);
-      return;
-    }
-  for (size_t i = 0; i < n; i++)
-    kill (pids[i], SIGKILL);
-  free (pids);
+  if (cg)
+    mk_cgroup_signal_all (cg, SIGKILL);
 }
 
 /* Waits until the init has exec'd the program (or died): it holds FD, the
@@ -727,6 +757,40 @@ wait_gone (pid_t pid, unsigned long long start)
     }
 }
 
+/* The delete of a state dir without state.json (DIRFD, locked): a create
+   that was killed, whose MK_STATE_CREATING_FILE says what it had made (an
+   init, which may wait for a start that cannot come, and a cgroup), or a
+   delete killed while removing the dir.  Nothing can complete such a
+   create: it is undone whatever FORCE says, as a failed create undoes
+   itself.  */
+static int
+delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
+{
+  struct mk_state *st = NULL;
+  struct mk_cgroup *cg = NULL;
+  int ret = -1;
+
+  if (mk_state_read_as (dirfd, MK_STATE_CREATING_FILE, id, &st, NULL) == 0)
+    {
+      if (st->pid > 0 && st->start_time && mk_proc_start_time (st->pid) == st->start_time)
+        {
+          kill (st->pid, SIGKILL);
+          wait_gone (st->pid, st->start_time);
+        }
+      if (st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
+        goto out;
+      if (cg && destroy_cgroup (cg, err) < 0)
+        goto out;
+    }
+  if (mk_hpc_release (root, id, err) < 0 || mk_state_dir_remove (root, id, err) < 0)
+    goto out;
+  ret = 0;
+out:
+  mk_cgroup_free (cg);
+  mk_state_free (st);
+  return ret;
+}
+
 int
 mk_container_delete (const char *root, const char *id, bool force, mk_error **err)
 {
@@ -737,8 +801,29 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
   enum mk_status status;
   int ret = -1;
 
-  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
-    return -1;
+  for (;;)
+    {
+      mk_error *e = NULL;
+      int r;
+      if (mk_state_load (root, id, true, &dirfd, &st, &e) == 0)
+        break;
+      /* No state.json: nothing, or what a killed create or delete left.  */
+      if (e->errnum != 0 || strstr (e->msg, "does not exist") == NULL)
+        {
+          if (err)
+            *err = e;
+          else
+            mk_error_free (e);
+          return -1;
+        }
+      mk_error_free (e);
+      r = mk_state_dir_open_abandoned (root, id, &dirfd, err);
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        return delete_abandoned (root, id, dirfd, err);
+      /* A create finished while we waited for its lock.  */
+    }
   status = mk_state_status (dirfd, st);
   if ((status == MK_STATUS_RUNNING || status == MK_STATUS_PAUSED) && !force)
     {

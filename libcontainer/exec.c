@@ -214,7 +214,8 @@ build_process (const struct mk_spec *spec, const struct mk_exec_opts *o, struct 
       char *save = NULL;
       size_t n = x->proc.n_additional_gids;
       x->gids = xmalloc0 (sizeof (gid_t) * (n + strlen (copy) / 2 + 2));
-      memcpy (x->gids, x->proc.additional_gids, sizeof (gid_t) * n);
+      if (n)
+        memcpy (x->gids, x->proc.additional_gids, sizeof (gid_t) * n);
       for (char *t = strtok_r (copy, ",", &save); t; t = strtok_r (NULL, ",", &save))
         {
           unsigned g = 0;

@@ -72,30 +72,67 @@ mk_state_dir_create (const char *root, const char *id, int *dirfd, mk_error **er
   return 0;
 }
 
-int
-mk_state_dir_open (const char *root, const char *id, bool exclusive, int *dirfd, mk_error **err)
+/* Opens and locks ROOT/ID (*PATH: its path): the fd, or -1.  */
+static int
+open_locked (const char *root, const char *id, bool exclusive, char **path, mk_error **err)
 {
-  _cleanup_free_ char *path = NULL;
   int fd;
 
   if (check_id (id, err) < 0)
     return -1;
-  path = xasprintf ("%s/%s", root, id);
-  fd = open (path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  *path = xasprintf ("%s/%s", root, id);
+  fd = open (*path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     {
       if (errno == ENOENT)
         return mk_error_set (err, 0, "container `%s` does not exist", id);
-      return mk_error_set (err, errno, "open `%s`", path);
+      return mk_error_set (err, errno, "open `%s`", *path);
     }
   if (flock (fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
     {
       int e = errno;
       close (fd);
-      return mk_error_set (err, e, "lock `%s`", path);
+      return mk_error_set (err, e, "lock `%s`", *path);
     }
+  return fd;
+}
+
+int
+mk_state_dir_open (const char *root, const char *id, bool exclusive, int *dirfd, mk_error **err)
+{
+  _cleanup_free_ char *path = NULL;
+  int fd = open_locked (root, id, exclusive, &path, err);
+
+  if (fd < 0)
+    return -1;
   /* A delete may have removed it while we waited for the lock.  */
   if (faccessat (fd, "state.json", F_OK, 0) < 0)
+    {
+      close (fd);
+      return mk_error_set (err, 0, "container `%s` does not exist", id);
+    }
+  *dirfd = fd;
+  return 0;
+}
+
+int
+mk_state_dir_open_abandoned (const char *root, const char *id, int *dirfd, mk_error **err)
+{
+  _cleanup_free_ char *path = NULL;
+  struct stat a, b;
+  /* A create going on holds the lock until it has written state.json or
+     undone everything.  */
+  int fd = open_locked (root, id, true, &path, err);
+
+  if (fd < 0)
+    return -1;
+  if (faccessat (fd, "state.json", F_OK, 0) == 0)
+    {
+      close (fd);
+      return 1;
+    }
+  /* Removed (by a create's rollback, a delete) while we waited.  */
+  if (fstat (fd, &a) < 0 || stat (path, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
     {
       close (fd);
       return mk_error_set (err, 0, "container `%s` does not exist", id);
@@ -117,13 +154,17 @@ mk_state_dir_remove (const char *root, const char *id, mk_error **err)
   d = fdopendir (dup (fd));
   if (d == NULL)
     return mk_error_set (err, errno, "read `%s`", path);
+  /* state.json last: while it exists the container does (a delete killed
+     here leaves a directory whose next delete removes the rest).  */
   while ((de = readdir (d)))
     {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
+          || strcmp (de->d_name, "state.json") == 0)
         continue;
       unlinkat (fd, de->d_name, 0);
     }
   closedir (d);
+  unlinkat (fd, "state.json", 0);
   if (rmdir (path) < 0 && errno != ENOENT)
     return mk_error_set (err, errno, "remove `%s`", path);
   return 0;
@@ -193,6 +234,13 @@ mk_state_json (const struct mk_state *st, enum mk_status status, bool pretty)
 int
 mk_state_write (int dirfd, const struct mk_state *st, mk_error **err)
 {
+  return mk_state_write_as (dirfd, "state.json", st, err);
+}
+
+int
+mk_state_write_as (int dirfd, const char *name, const struct mk_state *st, mk_error **err)
+{
+  _cleanup_free_ char *tmp = xasprintf ("%s.tmp", name);
   yajl_gen g = yajl_gen_alloc (NULL);
   _cleanup_free_ char *buf = NULL;
   _cleanup_close_ int fd = -1;
@@ -211,26 +259,43 @@ mk_state_write (int dirfd, const struct mk_state *st, mk_error **err)
   yajl_gen_map_close (g);
   buf = mk_json_gen_finish (g, false);
 
-  fd = openat (dirfd, "state.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0 || mk_write_all (fd, buf, strlen (buf)) < 0)
-    return mk_error_set (err, errno, "write state.json");
-  if (renameat (dirfd, "state.json.tmp", dirfd, "state.json") < 0)
-    return mk_error_set (err, errno, "write state.json");
+    return mk_error_set (err, errno, "write %s", name);
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    return mk_error_set (err, errno, "write %s", name);
   return 0;
 }
 
 int
 mk_state_read (int dirfd, const char *id, struct mk_state **out, mk_error **err)
 {
+  return mk_state_read_as (dirfd, "state.json", id, out, err);
+}
+
+static int state_parse_as (const char *json, const char *name, const char *id,
+                           struct mk_state **out, mk_error **err);
+
+int
+mk_state_read_as (int dirfd, const char *name, const char *id, struct mk_state **out,
+                  mk_error **err)
+{
   _cleanup_free_ char *buf = NULL;
 
-  if (mk_read_file_at (dirfd, "state.json", &buf, NULL, err) < 0)
+  if (mk_read_file_at (dirfd, name, &buf, NULL, err) < 0)
     return -1;
-  return mk_state_parse (buf, id, out, err);
+  return state_parse_as (buf, name, id, out, err);
 }
 
 int
 mk_state_parse (const char *json, const char *id, struct mk_state **out, mk_error **err)
+{
+  return state_parse_as (json, "state.json", id, out, err);
+}
+
+static int
+state_parse_as (const char *json, const char *name, const char *id, struct mk_state **out,
+                mk_error **err)
 {
   char errbuf[128];
   yajl_val tree, v;
@@ -241,7 +306,7 @@ mk_state_parse (const char *json, const char *id, struct mk_state **out, mk_erro
     {
       if (tree)
         yajl_tree_free (tree);
-      return mk_error_set (err, 0, "state.json of `%s` is corrupt", id);
+      return mk_error_set (err, 0, "%s of `%s` is corrupt", name, id);
     }
   st = xmalloc0 (sizeof (*st));
   st->id = xstrdup (id);

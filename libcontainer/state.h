@@ -14,6 +14,12 @@
    GPUs'): exec's processes get them too, as they get the config's.  */
 #define MK_STATE_ENV_FILE "env"
 
+/* What a create has made so far (pid, start_time, cgroup_path; the rest of
+   the state as far as known), in state.json's format, until state.json is
+   written.  Only a delete reads it: a create that was killed leaves the
+   state dir without state.json, which no other command sees.  */
+#define MK_STATE_CREATING_FILE "creating.json"
+
 enum mk_status
 {
   MK_STATUS_CREATING,
@@ -47,7 +53,14 @@ int mk_state_dir_create (const char *root, const char *id, int *dirfd, mk_error 
 /* Opens and locks ROOT/ID ("container `ID` does not exist").  */
 int mk_state_dir_open (const char *root, const char *id, bool exclusive, int *dirfd,
                        mk_error **err);
-/* rm -r ROOT/ID (it holds only files).  */
+/* A state dir without state.json: a create killed before it wrote it (its
+   MK_STATE_CREATING_FILE says what it had made), or a delete killed while
+   removing the dir.  Opens and locks ROOT/ID exclusively and returns 0 when
+   it is one (*dirfd set), 1 when state.json is there (a create finished
+   meanwhile: load it as usual), -1 with "container `ID` does not exist"
+   when there is no such dir.  */
+int mk_state_dir_open_abandoned (const char *root, const char *id, int *dirfd, mk_error **err);
+/* rm -r ROOT/ID (it holds only files), state.json last.  */
 int mk_state_dir_remove (const char *root, const char *id, mk_error **err);
 
 int mk_state_write (int dirfd, const struct mk_state *st, mk_error **err);
@@ -55,6 +68,10 @@ int mk_state_read (int dirfd, const char *id, struct mk_state **out, mk_error **
 /* What mk_state_read does with the text of state.json (JSON, NUL-terminated)
    of container ID.  */
 int mk_state_parse (const char *json, const char *id, struct mk_state **out, mk_error **err);
+/* The same for another file of the state dir (MK_STATE_CREATING_FILE).  */
+int mk_state_write_as (int dirfd, const char *name, const struct mk_state *st, mk_error **err);
+int mk_state_read_as (int dirfd, const char *name, const char *id, struct mk_state **out,
+                      mk_error **err);
 void mk_state_free (struct mk_state *st);
 
 /* The status a reader sees now: stopped when the init is gone (or its pid

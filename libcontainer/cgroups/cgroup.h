@@ -36,6 +36,22 @@ int mk_cgroup_create (const char *cgroups_path, const char *id,
                       const struct mk_resources *resources, struct mk_cgroup **out,
                       mk_error **err);
 
+/* mk_cgroup_create in two steps, so that the caller can record where the
+   cgroup goes before anything exists (a create killed in mk_cgroup_make
+   leaves directories that its delete must find).  mk_cgroup_plan makes
+   nothing: CG's path (mk_cgroup_path) counts as created the components
+   missing now.  mk_cgroup_make creates them and applies RESOURCES; the path
+   then counts what it made.  On failure it removes what it made (CG is
+   still to be freed).  */
+int mk_cgroup_plan (const char *cgroups_path, const char *id, struct mk_cgroup **out,
+                    mk_error **err);
+int mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *resources, mk_error **err);
+
+/* Sends SIG to every process in the container's cgroup in any hierarchy
+   (a process cloned into the v2 one may not have joined the v1 ones yet).
+   Returns how many were signalled.  */
+int mk_cgroup_signal_all (const struct mk_cgroup *cg, int sig);
+
 /* An O_RDONLY|O_DIRECTORY fd of the v2 leaf for clone3(CLONE_INTO_CGROUP),
    or -1 when the host is not pure v2 (v1, hybrid).  The fd belongs to CG:
    do not close it; it stays valid until mk_cgroup_free().  */

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,9 +547,26 @@ make_dir (struct mk_cg_dir *d, size_t base_len, mk_error **err)
 static int apply_resources (const struct mk_cgroup *cg, const struct mk_resources *r, bool update,
                             mk_error **err);
 
+/* How many trailing components of D's directory do not exist now: what
+   make_dir would create.  */
+static size_t
+count_missing (const struct mk_cg_dir *d, size_t base_len)
+{
+  _cleanup_free_ char *p = xstrdup (d->dir);
+  size_t missing = 0;
+  while (strlen (p) > base_len && access (p, F_OK) < 0)
+    {
+      char *slash = strrchr (p, '/');
+      missing++;
+      if (slash == NULL || slash == p)
+        break;
+      *slash = '\0';
+    }
+  return missing;
+}
+
 int
-mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_resources *r,
-                  struct mk_cgroup **out, mk_error **err)
+mk_cgroup_plan (const char *cgroups_path, const char *id, struct mk_cgroup **out, mk_error **err)
 {
   const struct mk_cg_layout *l = mk_cg_layout ();
   _cleanup_free_ char *rel = NULL;
@@ -587,12 +605,32 @@ mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_reso
       d->dirfd = -1;
       base = absolute ? xstrdup (h->root) : self_cgroup (h, err);
       if (base == NULL)
-        goto fail;
+        {
+          mk_cgroup_free (cg);
+          return -1;
+        }
       d->path = join_path (base, rel);
       d->dir = host_dir (h, d->path);
       base_dir = host_dir (h, base);
-      if (make_dir (d, strcmp (base_dir, "/") == 0 ? 0 : strlen (base_dir), err) < 0
-          || open_dir (d, err) < 0)
+      d->base_len = strcmp (base_dir, "/") == 0 ? 0 : strlen (base_dir);
+      d->n_created = count_missing (d, d->base_len);
+    }
+  cg->state_path = format_state_path (cg);
+  *out = cg;
+  return 0;
+}
+
+int
+mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *r, mk_error **err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    cg->dirs[i].n_created = 0;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      struct mk_cg_dir *d = &cg->dirs[i];
+      const struct mk_cg_hier *h = d->hier;
+
+      if (make_dir (d, d->base_len, err) < 0 || open_dir (d, err) < 0)
         goto fail;
       if (!h->v2 && strv_contains (h->controllers, "cpuset") && mk_cg_v1_copy_cpuset (d, err) < 0)
         goto fail;
@@ -603,14 +641,29 @@ mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_reso
     cg->clone_fd = mk_cg_v2_dir (cg)->dirfd;
   if (r != NULL && apply_resources (cg, r, false, err) < 0)
     goto fail;
+  free (cg->state_path);
   cg->state_path = format_state_path (cg);
-  *out = cg;
   return 0;
 
 fail:
   mk_cgroup_destroy (cg, NULL);
-  mk_cgroup_free (cg);
   return -1;
+}
+
+int
+mk_cgroup_create (const char *cgroups_path, const char *id, const struct mk_resources *r,
+                  struct mk_cgroup **out, mk_error **err)
+{
+  struct mk_cgroup *cg;
+  if (mk_cgroup_plan (cgroups_path, id, &cg, err) < 0)
+    return -1;
+  if (mk_cgroup_make (cg, r, err) < 0)
+    {
+      mk_cgroup_free (cg);
+      return -1;
+    }
+  *out = cg;
+  return 0;
 }
 
 static bool
@@ -895,6 +948,27 @@ mk_cgroup_pids (const struct mk_cgroup *cg, pid_t **pids, size_t *n, mk_error **
   *pids = v;
   *n = count;
   return 0;
+}
+
+int
+mk_cgroup_signal_all (const struct mk_cgroup *cg, int sig)
+{
+  int n = 0;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      const struct mk_cg_dir *d = &cg->dirs[i];
+      _cleanup_free_ char *buf = NULL;
+      char *save = NULL;
+      if (d->dirfd < 0 || mk_cg_read (d, "cgroup.procs", &buf, NULL) < 0)
+        continue;
+      for (char *t = strtok_r (buf, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
+        {
+          long long p;
+          if (mk_parse_int64 (t, &p) == 0 && p > 0 && kill ((pid_t)p, sig) == 0)
+            n++;
+        }
+    }
+  return n;
 }
 
 static int

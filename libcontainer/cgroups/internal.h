@@ -39,7 +39,8 @@ struct mk_cg_dir
   char *path;
   char *dir;
   size_t n_created;
-  int dirfd; /* O_DIRECTORY fd of dir, -1 until opened */
+  size_t base_len; /* at create: the length of dir's part that is not the container's */
+  int dirfd;       /* O_DIRECTORY fd of dir, -1 until opened */
 };
 
 struct mk_cgroup

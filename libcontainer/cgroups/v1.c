@@ -54,28 +54,21 @@ read_uint (const struct mk_cg_dir *d, const char *file, uint64_t *v, mk_error **
 
 /* A new cpuset cgroup has empty cpus and mems, and no task may join it until
    they are set: copy them from the nearest ancestor that has them into every
-   directory this container created, top down (as runc does).  */
+   directory below it down to the leaf, top down (as runc does).  Not only
+   the directories this container created: a create killed between its
+   mkdir of an intermediate directory ("mkrun") and this copy leaves that
+   directory empty, and every later container below it could not start.  */
 int
 mk_cg_v1_copy_cpuset (const struct mk_cg_dir *d, mk_error **err)
 {
   static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-  _cleanup_free_ char *top = xstrdup (d->dir);
 
-  if (d->n_created == 0)
-    return 0;
-  for (size_t i = 0; i < d->n_created; i++)
-    {
-      char *slash = strrchr (top, '/');
-      if (slash == NULL || slash == top)
-        return 0;
-      *slash = '\0';
-    }
   for (size_t f = 0; f < MK_ARRAY_SIZE (files); f++)
     {
-      _cleanup_free_ char *value = NULL, *up = xstrdup (top);
-      size_t top_len = strlen (top);
+      _cleanup_free_ char *value = NULL, *up = xstrdup (d->dir);
+      size_t top_len;
 
-      /* The nearest non-empty ancestor value, read only.  */
+      /* The nearest non-empty value, the leaf's own included, read only.  */
       for (;;)
         {
           _cleanup_free_ char *path = xasprintf ("%s/%s", up, files[f]);
@@ -90,10 +83,11 @@ mk_cg_v1_copy_cpuset (const struct mk_cg_dir *d, mk_error **err)
             break;
           *slash = '\0';
         }
-      if (value == NULL)
+      top_len = strlen (up);
+      if (value == NULL || top_len >= strlen (d->dir))
         continue;
       value[strcspn (value, "\n")] = '\0';
-      /* Then every created directory, from the top one down to the leaf.  */
+      /* Then every directory below it, from the top one down to the leaf.  */
       for (const char *p = d->dir + top_len; *p;)
         {
           _cleanup_free_ char *sub = NULL, *path = NULL, *cur = NULL;

@@ -64,6 +64,30 @@ raise_pool (const char *path, uint64_t count, uint64_t *added, mk_error **err)
   return 0;
 }
 
+size_t
+mk_pages_nodes (const char *sysfs, uint64_t size, const char *nodes, int list[MK_HPC_MAX_NODES])
+{
+  cpu_set_t set; /* a node list parses like a cpu list */
+  size_t n = 0;
+  if (nodes && *nodes && mk_cpulist_parse (nodes, &set) == 0)
+    for (int i = 0; i < MK_HPC_MAX_NODES - 1; i++)
+      {
+        _cleanup_free_ char *p = pool_file (sysfs, size, i);
+        if (CPU_ISSET (i, &set) && access (p, F_OK) == 0)
+          list[n++] = i;
+      }
+  if (n == 0)
+    list[n++] = MK_HPC_MAX_NODES - 1;
+  return n;
+}
+
+int
+mk_pages_pool (const char *sysfs, uint64_t size, int node, uint64_t *out)
+{
+  _cleanup_free_ char *path = pool_file (sysfs, size, node);
+  return read_count (path, out, NULL);
+}
+
 int
 mk_pages_give_back (const char *sysfs, uint64_t size, int node, uint64_t count, mk_error **err)
 {
@@ -80,22 +104,13 @@ int
 mk_pages_reserve (const char *sysfs, uint64_t size, uint64_t count, const char *nodes,
                   uint64_t per_node[MK_HPC_MAX_NODES], mk_error **err)
 {
-  cpu_set_t set; /* a node list parses like a cpu list */
   int list[MK_HPC_MAX_NODES];
   size_t n = 0;
   uint64_t got = 0;
   mk_error *e = NULL;
 
   memset (per_node, 0, MK_HPC_MAX_NODES * sizeof (uint64_t));
-  if (nodes && *nodes && mk_cpulist_parse (nodes, &set) == 0)
-    for (int i = 0; i < MK_HPC_MAX_NODES - 1; i++)
-      {
-        _cleanup_free_ char *p = pool_file (sysfs, size, i);
-        if (CPU_ISSET (i, &set) && access (p, F_OK) == 0)
-          list[n++] = i;
-      }
-  if (n == 0)
-    list[n++] = MK_HPC_MAX_NODES - 1;
+  n = mk_pages_nodes (sysfs, size, nodes, list);
   {
     _cleanup_free_ char *p = pool_file (sysfs, size, list[0]);
     if (access (p, F_OK) < 0)

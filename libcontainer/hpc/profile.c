@@ -256,6 +256,13 @@ struct holding
     uint64_t size;
     int node;
     uint64_t count;
+    /* Pending: the pool's size when the record was written, before a
+       change of it that the record does not count yet (a reserve, a give
+       back), as "pool".  Only the holder of the registry lock changes a
+       pool, so the next holder that finds one pending (its writer was
+       killed) knows what it holds: count + (pool now - pool then).  */
+    bool pending;
+    uint64_t pool;
   } pages[2 * MK_HPC_MAX_NODES];
   size_t n_pages;
   char *irq; /* irq=steer: the affinities it changed, "IRQ=LIST;..." (irq.h) */
@@ -341,6 +348,11 @@ gen_holding (yajl_gen g, const struct holding *h)
       yajl_gen_integer (g, h->pages[i].node == MK_HPC_MAX_NODES - 1 ? -1 : h->pages[i].node);
       S ("count");
       yajl_gen_integer (g, (long long)h->pages[i].count);
+      if (h->pages[i].pending)
+        {
+          S ("pool");
+          yajl_gen_integer (g, (long long)h->pages[i].pool);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -417,7 +429,21 @@ holding_read (const char *path, struct holding *h)
       h->pages[h->n_pages].size = (uint64_t)YAJL_GET_INTEGER (sz);
       h->pages[h->n_pages].node
           = YAJL_GET_INTEGER (nd) < 0 ? MK_HPC_MAX_NODES - 1 : (int)YAJL_GET_INTEGER (nd);
-      h->pages[h->n_pages++].count = (uint64_t)YAJL_GET_INTEGER (ct);
+      h->pages[h->n_pages].count = (uint64_t)YAJL_GET_INTEGER (ct);
+      {
+        /* A change pending when its writer was killed: what it holds.  */
+        yajl_val pl = mk_json_get (e, "pool");
+        uint64_t now;
+        if (YAJL_IS_INTEGER (pl)
+            && mk_pages_pool (sysfs (), h->pages[h->n_pages].size, h->pages[h->n_pages].node, &now)
+                   == 0)
+          {
+            long long held = (long long)h->pages[h->n_pages].count + (long long)now
+                             - (long long)YAJL_GET_INTEGER (pl);
+            h->pages[h->n_pages].count = held > 0 ? (uint64_t)held : 0;
+          }
+      }
+      h->n_pages++;
     }
   yajl_tree_free (t);
   if (h->root == NULL || h->id == NULL)
@@ -523,6 +549,38 @@ record_write (const struct holding *h, mk_error **err)
   if (rename (tmp, path) < 0)
     return mk_error_set (err, errno, "rename `%s`", tmp);
   return 0;
+}
+
+/* Writes H's record with its pages pending (the pools as they are now:
+   struct holding), before changing them.  With P: H holds none yet, and
+   gets a pending entry, count 0, for every pool that reserving P's pages
+   on CORES' nodes may raise.  */
+static int
+record_pending (const struct holding *h, const struct mk_hpc *p, const cpu_set_t *cores,
+                mk_error **err)
+{
+  struct holding w = *h;
+  if (p)
+    {
+      _cleanup_free_ char *nodes = mk_cpus_nodes (sysfs (), cores);
+      w.n_pages = 0;
+      for (size_t i = 0; i < p->n_pages; i++)
+        {
+          int list[MK_HPC_MAX_NODES];
+          size_t n = mk_pages_nodes (sysfs (), p->pages[i].size,
+                                     p->numa_nodes ? p->numa_nodes : nodes, list);
+          for (size_t k = 0; k < n && w.n_pages < 2 * MK_HPC_MAX_NODES; k++)
+            {
+              w.pages[w.n_pages].size = p->pages[i].size;
+              w.pages[w.n_pages].node = list[k];
+              w.pages[w.n_pages++].count = 0;
+            }
+        }
+    }
+  for (size_t i = 0; i < w.n_pages; i++)
+    w.pages[i].pending
+        = mk_pages_pool (sysfs (), w.pages[i].size, w.pages[i].node, &w.pages[i].pool) == 0;
+  return record_write (&w, err);
 }
 
 /* The cpus mkrun may use: its own affinity.  */
@@ -811,6 +869,8 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
   mine.id = (char *)id;
   mine.hpc = true;
   mine.cores = cores;
+  if (p->n_pages && record_pending (&mine, p, &cores, err) < 0)
+    goto out;
   for (size_t i = 0; i < p->n_pages; i++)
     {
       uint64_t per_node[MK_HPC_MAX_NODES];
@@ -835,9 +895,16 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
   ret = 0;
   goto out;
 undo:
+  if (mine.n_pages)
+    record_pending (&mine, NULL, NULL, NULL);
   for (size_t i = 0; i < mine.n_pages; i++)
     mk_pages_give_back (sysfs (), mine.pages[i].size, mine.pages[i].node, mine.pages[i].count,
                         NULL);
+  if (p->n_pages)
+    {
+      _cleanup_free_ char *path = record_name (abs_root, id);
+      unlink (path);
+    }
   if (mine.irq)
     {
       cpu_set_t others;
@@ -857,8 +924,12 @@ static int
 lock_record (const char *root, const char *id, char **path, mk_error **err)
 {
   _cleanup_free_ char *abs_root = realpath (root, NULL);
+  _cleanup_free_ char *tmp = NULL;
   *path = record_name (abs_root ? abs_root : root, id);
-  if (access (*path, F_OK) < 0)
+  tmp = xasprintf ("%s.tmp", *path);
+  /* A record_write killed before its rename leaves the .tmp: the delete
+     removes it (mk_hpc_release).  */
+  if (access (*path, F_OK) < 0 && access (tmp, F_OK) < 0)
     return -2;
   return registry_lock (err);
 }
@@ -877,8 +948,17 @@ mk_hpc_release (const char *root, const char *id, mk_error **err)
   lock = lock_record (root, id, &path, err);
   if (lock < 0)
     return lock == -2 ? 0 : -1;
+  {
+    /* Under the lock, a .tmp is one a killed writer left.  */
+    _cleanup_free_ char *tmp = xasprintf ("%s.tmp", path);
+    unlink (tmp);
+  }
   if (holding_read (path, &mine) == 0)
     {
+      /* Killed from here to the unlink, the next delete gives back what
+         is left (the record is pending: see struct holding).  */
+      if (mine.n_pages)
+        record_pending (&mine, NULL, NULL, NULL);
       for (size_t i = 0; i < mine.n_pages; i++)
         if (mk_pages_give_back (sysfs (), mine.pages[i].size, mine.pages[i].node,
                                 mine.pages[i].count, err) < 0)

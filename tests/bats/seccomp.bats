@@ -119,6 +119,8 @@ seccomp_with() {
 @test "seccomp: defaultAction ERRNO with an allow list" {
 	# A filter denying everything not listed: the program cannot even
 	# exec; the runtime must report the failure (or the program exits non-zero).
+	# An ASan init can then neither map memory to report it nor exit: it spins.
+	[ -z "${MKRUN_SANITIZERS:-}" ] || skip "an instrumented init cannot fail under a write-only filter"
 	seccomp_with '[{"names": ["write"], "action": "SCMP_ACT_ALLOW"}]' SCMP_ACT_ERRNO
 	update_config '.process.args = ["true"]'
 	run mkrun run c1 </dev/null
