@@ -31,12 +31,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int
-die (const char *what)
-{
-  printf ("%s: %s\n", what, strerror (errno));
-  return 1;
-}
+#include "probe.h"
 
 static socklen_t
 make_addr (const char *addr, int port, struct sockaddr_storage *ss)
@@ -147,27 +142,7 @@ client (int type, const char *addr, const char *port, const char *line)
 {
   struct sockaddr_storage ss;
   socklen_t len = make_addr (addr, atoi (port), &ss);
-  int s = socket (ss.ss_family, type | SOCK_CLOEXEC, 0);
-  char buf[600];
-  size_t n = snprintf (buf, sizeof (buf), "%s\n", line);
-  ssize_t r;
-
-  if (s < 0)
-    return die ("socket");
-  if (type == SOCK_DGRAM)
-    {
-      if (sendto (s, buf, n, 0, (struct sockaddr *)&ss, len) < 0)
-        return die ("sendto");
-      printf ("sent\n");
-      return 0;
-    }
-  if (connect (s, (struct sockaddr *)&ss, len) < 0)
-    return die ("connect");
-  if (write (s, buf, n) < 0)
-    return die ("write");
-  while ((r = read (s, buf, sizeof (buf))) > 0)
-    fwrite (buf, 1, r, stdout);
-  return r < 0 ? die ("read") : 0;
+  return probe_client (type, (struct sockaddr *)&ss, len, line);
 }
 
 static int

@@ -25,13 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int
-die (const char *what)
-{
-  printf ("%s: %s\n", what, strerror (errno));
-  fflush (stdout);
-  return 1;
-}
+#include "probe.h"
 
 static socklen_t
 make_addr (const char *addr, struct sockaddr_un *a)
@@ -91,27 +85,7 @@ client (int type, const char *addr, const char *line)
 {
   struct sockaddr_un a;
   socklen_t len = make_addr (addr, &a);
-  int s = socket (AF_UNIX, type | SOCK_CLOEXEC, 0);
-  char buf[600];
-  size_t n = snprintf (buf, sizeof (buf), "%s\n", line);
-  ssize_t r;
-
-  if (s < 0)
-    return die ("socket");
-  if (type == SOCK_DGRAM)
-    {
-      if (sendto (s, buf, n, 0, (struct sockaddr *)&a, len) < 0)
-        return die ("sendto");
-      printf ("sent\n");
-      return 0;
-    }
-  if (connect (s, (struct sockaddr *)&a, len) < 0)
-    return die ("connect");
-  if (write (s, buf, n) < 0)
-    return die ("write");
-  while ((r = read (s, buf, sizeof (buf))) > 0)
-    fwrite (buf, 1, r, stdout);
-  return r < 0 ? die ("read") : 0;
+  return probe_client (type, (struct sockaddr *)&a, len, line);
 }
 
 /* Listens on three addresses, then a child (another process) reaches each.  */
