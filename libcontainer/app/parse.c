@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <yaml.h>
 
@@ -589,6 +590,14 @@ KEY_FN (sock_path)
       || strcmp (s->path, "/tmp") == 0 || strcmp (s->path, "/run") == 0)
     return fail_at (p, v, key, "`%s`: a socket's path must be a file under /tmp or /run "
                     "(the app's private directories)", s->path);
+  /* The kernel's allow-list of connect paths is a comma-separated
+     annotation (org.mkrun.network.unix.connect), and sun_path is 108
+     bytes with its NUL.  */
+  if (strchr (s->path, ','))
+    return fail_at (p, v, key, "`%s`: a socket's path may not hold a comma", s->path);
+  if (strlen (s->path) >= sizeof (((struct sockaddr_un *)0)->sun_path))
+    return fail_at (p, v, key, "`%s`: longer than a unix socket address holds (%zu bytes)",
+                    s->path, sizeof (((struct sockaddr_un *)0)->sun_path) - 1);
   return 0;
 }
 

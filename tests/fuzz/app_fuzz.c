@@ -11,6 +11,8 @@
  * /etc/resolv.conf (the DNS servers `limited` allows).  Nothing is written.  */
 #include "config.h"
 
+#include <fcntl.h>
+
 #include "fuzz.h"
 
 #include "app/app.h"
@@ -51,11 +53,16 @@ translate (struct mk_app *app)
     goto out;
   h.tmp_dir = xstrdup ("/fuzz/bundle/tmp");
   h.run_dir = xstrdup ("/fuzz/bundle/run");
-  h.socket_source = xmalloc0 ((app->n_sockets + 1) * sizeof (char *));
-  h.n_socket_source = app->n_sockets;
+  /* Each socket it connects to found: a descriptor stands for the
+     listener's socket (mk_app_host_free closes it).  */
+  h.socket_fd = xmalloc0 ((app->n_sockets + 1) * sizeof (int));
+  h.n_socket_fd = app->n_sockets;
   for (size_t i = 0; i < app->n_sockets; i++)
-    if (!app->sockets[i].listen)
-      h.socket_source[i] = mk_app_socket_host_path ("/fuzz/listener", app->sockets[i].path);
+    {
+      h.socket_fd[i] = app->sockets[i].listen ? -1 : open ("/", O_PATH | O_CLOEXEC);
+      if (!app->sockets[i].listen)
+        mk_app_host_add_listener (&h, "fuzz-listener");
+    }
   app->root_minimal = false;
   err = NULL;
   r = mk_app_host_prepare (app, &h, &err);
