@@ -596,17 +596,21 @@ logging:
 # sockets at all (its seccomp filter): they fail at socket().  The attack
 # tests hold either way.  (Section ends at "--- end of hole 8 ---".)
 
-UNIXPROBE="$BATS_TEST_DIRNAME/../bin/unixprobe"
+UNIXPROBE_BUILT="$BATS_TEST_DIRNAME/../bin/unixprobe"
+UNIXPROBE=
 UG=
 UG_PIDS=()
 
 # ug_setup: $UG, a directory under /var/tmp (the view shows the host's /var;
-# its /tmp and /run are the app's own), and $UG_CALL, the call the attacks
-# fail at here.
+# its /tmp and /run are the app's own), $UNIXPROBE a copy there (the tree
+# may be under /tmp, which apps do not see), and $UG_CALL, the call the
+# attacks fail at here.
 ug_setup() {
-	[ -x "$UNIXPROBE" ] || skip "tests/bin/unixprobe not built"
+	[ -x "$UNIXPROBE_BUILT" ] || skip "tests/bin/unixprobe not built"
 	UG=$(mktemp -d /var/tmp/mkrun-ug.XXXXXX)
 	chmod 755 "$UG"
+	cp "$UNIXPROBE_BUILT" "$UG/unixprobe"
+	UNIXPROBE="$UG/unixprobe"
 	cd "$UG" || return 1
 	if [ "$("$MKRUN" features | jq -r '.annotations | .["org.mkrun.network.unix.enabled"] == "true" or .["org.mkrun.network.unix.connect.enabled"] == "true"')" = true ]; then
 		UG_CALL=connect
