@@ -255,7 +255,9 @@ zombie_sleeps() {
 	update_config '.process.terminal = true'
 	# ^C every half second until one lands (a loaded machine may take more
 	# than a second to get the program going); the first to reach it ends it.
-	run bash -c "(for i in \$(seq 40); do sleep 0.5; printf '\\003'; done) | '$MKRUN' --root '$ROOT' run ish11"
+	# The program inherits mkrun's SIGINT disposition (as with runc): a
+	# caller started in the background has it ignored, hence env.
+	run bash -c "(for i in \$(seq 40); do sleep 0.5; printf '\\003'; done) | env --default-signal=INT '$MKRUN' --root '$ROOT' run ish11"
 	echo "$output"
 	[ "$status" -eq 130 ]
 }
