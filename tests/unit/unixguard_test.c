@@ -178,9 +178,11 @@ main (void)
     memset (long_path, 'x', sizeof (long_path));
     long_path[0] = '/';
     long_path[108] = '\0';
-    paths_bad (long_path, xasprintf ("org.mkrun.network.unix.connect: `%s`: longer than a unix "
-                                     "socket address (107 bytes)",
-                                     long_path));
+    char *want = xasprintf ("org.mkrun.network.unix.connect: `%s`: longer than a unix "
+                            "socket address (107 bytes)",
+                            long_path);
+    paths_bad (long_path, want);
+    free (want);
     long_path[107] = '\0';
     paths_ok (long_path, (const char *const[]){ long_path, NULL });
   }
