@@ -644,6 +644,16 @@ ug_yaml() {
 		"$1" "$UNIXPROBE" "$3" "$2" "${4:-}" >"$UG/$1.yaml"
 }
 
+# ug_refused: after `run ug_app ...`: the app failed at $UG_CALL with
+# EPERM, got no answer, and the host daemon ($UG/serve.log) saw nothing.
+ug_refused() {
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
+	[[ "$output" != *pong* ]]
+	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+}
+
 # ug_app ARGS...: the app front end with our --root.
 ug_app() {
 	"$MKRUN" --root "$ROOT" "$@" </dev/null
@@ -654,11 +664,7 @@ ug_app() {
 	ug_serve serve "$UG/daemon.sock" "$UG/serve.log"
 	ug_yaml ug_path none "[connect, \"$UG/daemon.sock\", hello]"
 	run ug_app --config "$UG/ug_path.yaml"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
-	[[ "$output" != *pong* ]]
-	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+	ug_refused
 }
 
 @test "security: app cannot reach a host socket through a symlink it plants in its /tmp (relative path)" {
@@ -667,11 +673,7 @@ ug_app() {
 	ug_yaml ug_link none "[\"-c\", \"cd /tmp && ln -s $UG/daemon.sock l && exec $UNIXPROBE connect l hello\"]"
 	sed -i 's|^  executable: .*|  executable: /bin/sh|' "$UG/ug_link.yaml"
 	run ug_app --config "$UG/ug_link.yaml"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
-	[[ "$output" != *pong* ]]
-	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+	ug_refused
 }
 
 @test "security: app (network limited) cannot connect to a host daemon's abstract socket" {
@@ -680,11 +682,7 @@ ug_app() {
 	ug_serve serve "$name" "$UG/serve.log"
 	ug_yaml ug_abs limited "[connect, \"$name\", hello]" "  allowed_endpoints: []"
 	run ug_app --config "$UG/ug_abs.yaml"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"$UG_CALL: Operation not permitted"* ]]
-	[[ "$output" != *pong* ]]
-	[ "$(grep -c hello "$UG/serve.log")" -eq 0 ]
+	ug_refused
 }
 
 @test "security: app cannot send a datagram to a host socket (sendto, and through a datagram socketpair)" {
