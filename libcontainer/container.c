@@ -7,16 +7,13 @@
  * failure everything made so far is undone in reverse.  */
 #include "config.h"
 
-#include "app/netfilter.h"
-#include "unixguard.h"
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
 #include "container.h"
 #include "devices.h"
+#include "extension.h"
 #include "foreground.h"
 #include "hooks.h"
-#include "hpc/gpu.h"
-#include "hpc/profile.h"
 #include "init.h"
 #include "namespaces.h"
 #include "rootfs.h"
@@ -44,6 +41,121 @@
 #include <time.h>
 #include <yajl/yajl_tree.h>
 
+/* ---- teardown: a failed create, the end of a foreground run, delete ----- */
+
+/* Kills what is in CG: every hierarchy, as a process cloned into the v2
+   one (an init, an exec'd process) may not have joined the v1 ones yet
+   when the command that started it was killed.  */
+static void
+kill_leftovers (struct mk_cgroup *cg)
+{
+  if (cg)
+    mk_cgroup_signal_all (cg, SIGKILL);
+}
+
+/* Kills what is left in CG and removes it, retrying while the kernel still
+   counts the dying processes.  */
+static int
+destroy_cgroup (struct mk_cgroup *cg, mk_error **err)
+{
+  mk_error *e = NULL;
+  for (int i = 0; i < 100; i++)
+    {
+      kill_leftovers (cg);
+      mk_error_free (e);
+      e = NULL;
+      if (mk_cgroup_destroy (cg, &e) == 0)
+        return 0;
+    }
+  if (err && *err == NULL)
+    *err = e;
+  else
+    mk_error_free (e);
+  return -1;
+}
+
+static void
+wait_gone (pid_t pid, unsigned long long start)
+{
+  for (int i = 0; i < 2000; i++)
+    {
+      unsigned long long s = mk_proc_start_time (pid);
+      struct timespec ts = { 0, 1000000 };
+      if (s == 0 || s != start)
+        return;
+      nanosleep (&ts, NULL);
+    }
+}
+
+/* Runs poststart/poststop hooks, whose failures runtime-spec says are only
+   logged: the operation goes on.  */
+static void
+run_hooks_warn (const struct mk_spec *spec, enum mk_hook_kind kind, const struct mk_state *st,
+                enum mk_status status)
+{
+  _cleanup_free_ char *json = NULL;
+  mk_error *e = NULL;
+  if (spec == NULL || spec->hooks[kind].n == 0)
+    return;
+  json = mk_state_json (st, status, false);
+  if (mk_hooks_run (spec, kind, json, &e) < 0)
+    fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+  mk_error_free (e);
+}
+
+/* What teardown undoes: each field says whether that part exists.  */
+struct teardown
+{
+  const char *root, *id;
+  pid_t pid;                     /* an init to kill, 0: none (or gone) */
+  bool child;                    /* it is our child, to reap; else: */
+  unsigned long long start_time; /* waited for until this process is gone */
+  bool paused;                   /* its cgroup is frozen: thaw it for the kill */
+  struct mk_cgroup *cg;          /* to remove, NULL: none */
+  bool sweep;                    /* kill what is left in it first (not a
+                                    failed create's: a cgroup it shares
+                                    holds others' processes) */
+  const struct mk_spec *spec;    /* its poststop hooks run, NULL: none */
+  const struct mk_state *state;  /* what they are given */
+  bool state_dir;                /* the state dir is the container's: the
+                                    extensions release what they took for
+                                    the id, then it is removed */
+};
+
+/* Undoes T in order: the processes, the poststop hooks, the cgroup, what
+   the extensions hold, the state dir.  Stops at the first error, leaving
+   the state dir (and with it the means to retry: a delete).  */
+static int
+teardown (const struct teardown *t, mk_error **err)
+{
+  if (t->pid > 0)
+    kill (t->pid, SIGKILL);
+  if (t->sweep)
+    kill_leftovers (t->cg);
+  if (t->paused && t->cg)
+    {
+      mk_error *e = NULL;
+      mk_cgroup_freeze (t->cg, false, &e);
+      mk_error_free (e);
+    }
+  if (t->pid > 0 && t->child)
+    waitpid (t->pid, NULL, 0);
+  else if (t->pid > 0)
+    wait_gone (t->pid, t->start_time);
+  run_hooks_warn (t->spec, MK_HOOK_POSTSTOP, t->state, MK_STATUS_STOPPED);
+  if (t->cg && (t->sweep ? destroy_cgroup (t->cg, err) : mk_cgroup_destroy (t->cg, err)) < 0)
+    return -1;
+  /* Cores, pages and IRQ affinity go back before the state dir (the HPC
+     registry's record of them is live while it exists).  */
+  if (t->state_dir
+      && (mk_ext_release (t->root, t->id, err) < 0
+          || mk_state_dir_remove (t->root, t->id, err) < 0))
+    return -1;
+  return 0;
+}
+
+/* ---- create -------------------------------------------------------------- */
+
 /* Everything create made, so a failure can undo it.  */
 struct creation
 {
@@ -51,7 +163,8 @@ struct creation
   char *bundle;
   char *config_json;
   struct mk_spec *spec;
-  int dirfd;
+  int dirfd;     /* the state dir, locked while create holds it */
+  bool made_dir; /* the state dir is this create's */
   struct mk_cgroup *cg;
   pid_t pid;
   int sync_fd;
@@ -60,28 +173,20 @@ struct creation
   struct mk_state state;
 };
 
+/* A failed create: undoes what it made (no hooks: it never ran).  */
 static void
 creation_rollback (struct creation *c)
 {
-  if (c->pid > 0)
-    {
-      kill (c->pid, SIGKILL);
-      waitpid (c->pid, NULL, 0);
-      c->pid = 0;
-    }
-  if (c->cg)
-    {
-      mk_error *e = NULL;
-      mk_cgroup_destroy (c->cg, &e);
-      mk_error_free (e);
-    }
-  if (c->dirfd >= 0)
-    {
-      mk_error *e = NULL;
-      mk_hpc_release (c->o->root, c->o->id, NULL);
-      mk_state_dir_remove (c->o->root, c->o->id, &e);
-      mk_error_free (e);
-    }
+  struct teardown t = { .root = c->o->root,
+                        .id = c->o->id,
+                        .pid = c->pid,
+                        .child = true,
+                        .cg = c->cg,
+                        .state_dir = c->made_dir };
+  mk_error *e = NULL;
+  teardown (&t, &e);
+  mk_error_free (e);
+  c->pid = 0;
 }
 
 static void
@@ -101,6 +206,7 @@ creation_free (struct creation *c)
   free (c->config_json);
   free (c->state.created);
   free (c->state.freezer_file);
+  free (c->state.cpus);
 }
 
 static char *
@@ -142,20 +248,6 @@ preflight (const struct creation *c, bool run_mode, mk_error **err)
                          "terminal to send");
   if (mk_sysctl_validate (spec, err) < 0)
     return -1;
-  if (spec->unix_peers)
-    {
-      _cleanup_free_ char *why = NULL;
-      if (!mk_unixguard_available (&why))
-        return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_ANNOTATION,
-                             why);
-    }
-  if (spec->unix_paths)
-    {
-      _cleanup_free_ char *why = NULL;
-      if (!mk_unixguard_paths_available (&why))
-        return mk_error_set (err, 0, "%s: cannot be enforced here: %s",
-                             MK_UNIXGUARD_PATHS_ANNOTATION, why);
-    }
   return 0;
 }
 
@@ -168,26 +260,6 @@ run_runtime_hooks (struct creation *c, enum mk_hook_kind kind, enum mk_status st
     return 0;
   json = mk_state_json (&c->state, status, false);
   return mk_hooks_run (c->spec, kind, json, err);
-}
-
-static int
-write_pid_file (const char *path, pid_t pid, mk_error **err)
-{
-  _cleanup_free_ char *tmp = xasprintf ("%s.tmp", path);
-  char buf[32];
-  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int n = snprintf (buf, sizeof (buf), "%d", pid);
-  if (fd < 0)
-    return mk_error_set (err, errno, "--pid-file: create `%s`", path);
-  if (mk_write_all (fd, buf, n) < 0)
-    {
-      close (fd);
-      return mk_error_set (err, errno, "--pid-file: write `%s`", path);
-    }
-  close (fd);
-  if (rename (tmp, path) < 0)
-    return mk_error_set (err, errno, "--pid-file: rename to `%s`", path);
-  return 0;
 }
 
 /* Answers the init until it is ready.  */
@@ -232,31 +304,6 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
     }
 }
 
-/* org.mkrun.hpc.gpus: amend the parsed spec before anything is created.  */
-static int
-apply_hpc_gpus (struct mk_spec *spec, mk_error **err)
-{
-  return spec->hpc && spec->hpc->gpus ? mk_gpu_apply (spec, spec->hpc->gpus, err) : 0;
-}
-
-/* The GPU variables apply_hpc_gpus set, for exec (MK_STATE_ENV_FILE).  */
-static int
-save_env_additions (struct creation *c, mk_error **err)
-{
-  _cleanup_free_ char *text = xstrdup ("");
-  if (c->spec->hpc == NULL || c->spec->hpc->gpus == NULL || c->spec->process == NULL)
-    return 0;
-  for (char **e = c->spec->process->env; e && *e; e++)
-    for (const char *const *k = mk_gpu_env_keys; *k; k++)
-      if (strncmp (*e, *k, strlen (*k)) == 0 && (*e)[strlen (*k)] == '=')
-        {
-          char *t = xasprintf ("%s%s\n", text, *e);
-          free (text);
-          text = t;
-        }
-  return mk_create_file_at (c->dirfd, MK_STATE_ENV_FILE, text, 0600, err);
-}
-
 /* Writes MK_STATE_CREATING_FILE: what this create has made so far, for a
    delete after a create that was killed (mk_container_delete).  */
 static int
@@ -272,9 +319,10 @@ record_creating (struct creation *c, mk_error **err)
 /* The common part of create and run: on success the init is ready and
    waits (on exec.fifo for create, on the sync socket for run).  */
 static int
-spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
+spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
 {
   const struct mk_create_opts *o = c->o;
+  struct mk_ext_ctx x = { .root = o->root, .id = o->id };
   struct mk_init_args a = { 0 };
   int sv[2];
   _cleanup_close_ int fifo_fd = -1;
@@ -291,11 +339,14 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
     if (mk_read_file_at (AT_FDCWD, path, &c->config_json, NULL, err) < 0)
       return -1;
   }
-  if (mk_spec_parse (c->config_json, c->bundle, &c->spec, err) < 0)
+  if (mk_spec_parse (c->config_json, c->bundle, &c->spec, err) < 0
+      || mk_ext_parse (c->spec, err) < 0)
     return -1;
-  if (apply_hpc_gpus (c->spec, err) < 0)
-    return -1;
-  if (preflight (c, run_mode, err) < 0)
+  x.spec = c->spec;
+  /* The config's cpus, before an extension narrows them.  */
+  if (c->spec->resources && c->spec->resources->cpu_cpus)
+    c->state.cpus = xstrdup (c->spec->resources->cpu_cpus);
+  if (mk_ext_run (MK_EXT_PREPARE, &x, err) < 0 || preflight (c, run_mode, err) < 0)
     return -1;
   if (mk_ns_plan (c->spec, &a.plan, err) < 0)
     return -1;
@@ -310,6 +361,7 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
   c->state.cgroup_path = (char *)"";
   c->state.owner = getuid ();
   c->state.systemd_cgroup = o->systemd_cgroup;
+  c->state.env = c->spec->process->env;
 
   /* From here on, a create that is killed leaves things behind: the state
      dir (no state.json yet) says what in MK_STATE_CREATING_FILE, and a
@@ -317,11 +369,9 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
      the id.  */
   if (mk_state_dir_create (o->root, o->id, &c->dirfd, err) < 0)
     return -1;
-  {
-    bool narrowed;
-    if (mk_hpc_acquire (o->root, o->id, c->spec, &narrowed, err) < 0)
-      return -1;
-  }
+  c->made_dir = true;
+  if (mk_ext_run (MK_EXT_ACQUIRE, &x, err) < 0)
+    return -1;
   if (c->spec->resources)
     mk_devices_cgroup_rules (c->spec, c->spec->resources);
   if (mk_cgroup_plan (c->spec->cgroups_path, o->id, &c->cg, err) < 0)
@@ -344,25 +394,9 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
     if (strcmp (planned, c->state.cgroup_path) != 0 && record_creating (c, err) < 0)
       return -1;
   }
-  if (c->spec->hpc && mk_hpc_partition (o->root, o->id, c->cg, err) < 0)
+  x.cg = c->cg;
+  if (mk_ext_run (MK_EXT_CGROUP, &x, err) < 0)
     return -1;
-  if (c->spec->net_allow
-      && mk_netfilter_attach (mk_cgroup_clone_fd (c->cg), c->spec->net_allow, c->spec->n_net_allow,
-                              err)
-             < 0)
-    return -1;
-  if (c->spec->unix_peers
-      && mk_unixguard_attach (mk_cgroup_clone_fd (c->cg), o->root, c->spec->unix_peers, err) < 0)
-    return -1;
-  if (c->spec->unix_paths)
-    {
-      /* Abstract names: only in a network namespace of its own.  */
-      const struct mk_namespace *net = mk_spec_namespace (c->spec, CLONE_NEWNET);
-      if (mk_unixguard_paths_attach (mk_cgroup_clone_fd (c->cg), c->spec->unix_paths,
-                                     net && !net->path, err)
-          < 0)
-        return -1;
-    }
   if (!run_mode)
     {
       if (mkfifoat (c->dirfd, "exec.fifo", 0622) < 0)
@@ -462,13 +496,11 @@ spawn (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err)
         goto fail_notify;
       }
   }
-  if (save_env_additions (c, err) < 0)
-    goto fail_notify;
   if (mk_state_write (c->dirfd, &c->state, err) < 0)
     goto fail_notify;
   unlinkat (c->dirfd, MK_STATE_CREATING_FILE, 0);
-  if (mk_hpc_recheck (o->root, o->id, c->spec, c->cg, err) < 0
-      || (o->pid_file && write_pid_file (o->pid_file, c->pid, err) < 0))
+  if (mk_ext_run (MK_EXT_CREATED, &x, err) < 0
+      || (o->pid_file && mk_write_pid_file (o->pid_file, c->pid, err) < 0))
     goto fail_notify;
   if (notify_fd >= 0)
     {
@@ -490,7 +522,7 @@ mk_container_create (const struct mk_create_opts *o, mk_error **err)
   int ret;
 
   sigprocmask (SIG_SETMASK, NULL, &oldmask);
-  ret = spawn (&c, false, &oldmask, err);
+  ret = spawn_init (&c, false, &oldmask, err);
   if (ret < 0)
     creation_rollback (&c);
   creation_free (&c);
@@ -498,16 +530,6 @@ mk_container_create (const struct mk_create_opts *o, mk_error **err)
 }
 
 /* ---- run in the foreground --------------------------------------------- */
-
-/* Kills what is in CG: every hierarchy, as a process cloned into the v2
-   one (an init, an exec'd process) may not have joined the v1 ones yet
-   when the command that started it was killed.  */
-static void
-kill_leftovers (struct mk_cgroup *cg)
-{
-  if (cg)
-    mk_cgroup_signal_all (cg, SIGKILL);
-}
 
 /* Waits until the init has exec'd the program (or died): it holds FD, the
    far end of our exec.fifo or sync socket, until then; poll reports POLLERR
@@ -521,55 +543,6 @@ wait_program_started (int fd)
     ;
 }
 
-/* Runs poststart/poststop hooks, whose failures runtime-spec says are only
-   logged: the operation goes on.  */
-static void
-run_hooks_warn (const struct mk_spec *spec, enum mk_hook_kind kind, const struct mk_state *st,
-                enum mk_status status)
-{
-  _cleanup_free_ char *json = NULL;
-  mk_error *e = NULL;
-  if (spec == NULL || spec->hooks[kind].n == 0)
-    return;
-  json = mk_state_json (st, status, false);
-  if (mk_hooks_run (spec, kind, json, &e) < 0)
-    fprintf (stderr, "mkrun: warning: %s\n", e->msg);
-  mk_error_free (e);
-}
-
-/* Kills what is left in CG and removes it, retrying while the kernel still
-   counts the dying processes.  */
-static int
-destroy_cgroup (struct mk_cgroup *cg, mk_error **err)
-{
-  mk_error *e = NULL;
-  for (int i = 0; i < 100; i++)
-    {
-      kill_leftovers (cg);
-      mk_error_free (e);
-      e = NULL;
-      if (mk_cgroup_destroy (cg, &e) == 0)
-        return 0;
-    }
-  if (err && *err == NULL)
-    *err = e;
-  else
-    mk_error_free (e);
-  return -1;
-}
-
-static void
-cleanup_after_exit (struct creation *c)
-{
-  mk_error *e = NULL;
-  run_hooks_warn (c->spec, MK_HOOK_POSTSTOP, &c->state, MK_STATUS_STOPPED);
-  if (c->cg)
-    destroy_cgroup (c->cg, NULL);
-  mk_hpc_release (c->o->root, c->o->id, NULL);
-  mk_state_dir_remove (c->o->root, c->o->id, &e);
-  mk_error_free (e);
-}
-
 int
 mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err)
 {
@@ -580,7 +553,7 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
   /* Signals for the container wait in a queue until it runs; then the
      foreground loop forwards them.  */
   mk_foreground_block_signals (&all, &oldmask);
-  if (spawn (&c, true, &oldmask, err) < 0)
+  if (spawn_init (&c, true, &oldmask, err) < 0)
     goto fail;
   if (mk_sync_send (c.sync_fd, MK_SYNC_GO, NULL, 0, -1) < 0)
     {
@@ -604,15 +577,21 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
   if (mk_foreground_wait (c.pid, &c.master_fd, &all, exit_code, err) < 0)
     goto fail;
   c.pid = 0;
-  cleanup_after_exit (&c);
+  {
+    struct teardown t = { .root = o->root,
+                          .id = o->id,
+                          .cg = c.cg,
+                          .sweep = true,
+                          .spec = c.spec,
+                          .state = &c.state,
+                          .state_dir = true };
+    mk_error *e = NULL;
+    teardown (&t, &e);
+    mk_error_free (e);
+  }
   ret = 0;
   goto out;
 fail:
-  if (c.dirfd < 0 && c.state.created)
-    {
-      /* The state dir is still there; remove it with the rest.  */
-      c.dirfd = open (o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
   creation_rollback (&c);
 out:
   sigprocmask (SIG_SETMASK, &oldmask, NULL);
@@ -623,138 +602,135 @@ out:
 /* ---- operations on an existing container ------------------------------- */
 
 int
+mk_container_open (const char *root, const char *id, bool exclusive, unsigned want,
+                   const char *refusal, struct mk_opened *c, mk_error **err)
+{
+  c->dirfd = -1;
+  c->st = NULL;
+  if (mk_state_load (root, id, exclusive, &c->dirfd, &c->st, err) < 0)
+    return -1;
+  c->status = mk_state_status (c->dirfd, c->st);
+  if (want & MK_IN (c->status))
+    return 0;
+  mk_error_set (err, 0, refusal, id, mk_status_name (c->status));
+  mk_container_close (c);
+  return -1;
+}
+
+void
+mk_container_close (struct mk_opened *c)
+{
+  if (c->dirfd >= 0)
+    close (c->dirfd);
+  c->dirfd = -1;
+  mk_state_free (c->st);
+  c->st = NULL;
+}
+
+#define _cleanup_opened_ __attribute__ ((cleanup (mk_container_close)))
+#define ANY (~0u)
+#define LIVE (~MK_IN (MK_STATUS_STOPPED))
+
+int
 mk_container_start (const char *root, const char *id, mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
   _cleanup_close_ int fifo = -1;
-  struct mk_state *st = NULL;
-  enum mk_status status;
-  struct mk_spec *spec;
-  int ret = -1;
+  struct mk_spec *spec = NULL;
 
-  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
+  if (mk_container_open (root, id, true, MK_IN (MK_STATUS_CREATED),
+                         "container `%s` is not in the created state (it is %s)", &c, err)
+      < 0)
     return -1;
-  status = mk_state_status (dirfd, st);
-  if (status != MK_STATUS_CREATED)
-    {
-      mk_error_set (err, 0, "container `%s` is not in the created state (it is %s)", id,
-                    mk_status_name (status));
-      goto out;
-    }
-  fifo = openat (dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  /* Its poststart hooks: a saved config that cannot be read is an error
+     before the program starts, not hooks silently skipped.  */
+  if (mk_state_saved_spec (c.dirfd, c.st, &spec, err) < 0)
+    return -1;
+  fifo = openat (c.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     {
       mk_error_set (err, errno == ENXIO ? 0 : errno, "container `%s`: its init is gone", id);
-      goto out;
+      mk_spec_free (spec);
+      return -1;
     }
   if (write (fifo, "0", 1) != 1)
     {
       mk_error_set (err, errno, "start container `%s`", id);
-      goto out;
+      mk_spec_free (spec);
+      return -1;
     }
-  unlinkat (dirfd, "exec.fifo", 0);
-  spec = mk_state_saved_spec (dirfd, st, NULL);
-  if (spec && spec->hooks[MK_HOOK_POSTSTART].n)
+  unlinkat (c.dirfd, "exec.fifo", 0);
+  if (spec->hooks[MK_HOOK_POSTSTART].n)
     {
       wait_program_started (fifo);
-      run_hooks_warn (spec, MK_HOOK_POSTSTART, st, MK_STATUS_RUNNING);
+      run_hooks_warn (spec, MK_HOOK_POSTSTART, c.st, MK_STATUS_RUNNING);
     }
   mk_spec_free (spec);
-  ret = 0;
-out:
-  mk_state_free (st);
-  return ret;
+  return 0;
 }
 
 int
 mk_container_state (const char *root, const char *id, char **json, mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
-  struct mk_state *st = NULL;
-  if (mk_state_load (root, id, false, &dirfd, &st, err) < 0)
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
+  if (mk_container_open (root, id, false, ANY, NULL, &c, err) < 0)
     return -1;
-  *json = mk_state_json (st, mk_state_status (dirfd, st), true);
-  mk_state_free (st);
+  *json = mk_state_json (c.st, c.status, true);
+  return 0;
+}
+
+/* kill --all: every process in the container's cgroup.  */
+static int
+kill_all (const struct mk_opened *c, int sig, mk_error **err)
+{
+  struct mk_cgroup *cg = NULL;
+  pid_t *pids = NULL;
+  size_t n = 0;
+
+  if (!c->st->cgroup_path[0] && c->status == MK_STATUS_STOPPED)
+    return 0;
+  if (mk_cgroup_load (c->st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, &pids, &n, err) < 0)
+    {
+      mk_cgroup_free (cg);
+      if (c->status != MK_STATUS_STOPPED)
+        return -1;
+      /* Stopped and its cgroup already gone: nothing left to signal.  */
+      if (err)
+        {
+          mk_error_free (*err);
+          *err = NULL;
+        }
+      return 0;
+    }
+  for (size_t i = 0; i < n; i++)
+    kill (pids[i], sig);
+  if (c->status == MK_STATUS_PAUSED && sig == SIGKILL)
+    {
+      mk_error *e = NULL;
+      mk_cgroup_freeze (cg, false, &e);
+      mk_error_free (e);
+    }
+  free (pids);
+  mk_cgroup_free (cg);
   return 0;
 }
 
 int
 mk_container_kill (const char *root, const char *id, int sig, bool all, mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
-  struct mk_state *st = NULL;
-  enum mk_status status;
-  int ret = -1;
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
 
-  if (mk_state_load (root, id, false, &dirfd, &st, err) < 0)
-    return -1;
-  status = mk_state_status (dirfd, st);
   /* runc's contract, which the engines parse: "container not running" for a
      stopped init (containerd's shim maps that text to NotFound, so that
      "delete --force" of an exited task goes on), while --all on a stopped
      container signals what is left in its cgroup and succeeds.  */
-  if (status == MK_STATUS_STOPPED && !all)
-    {
-      mk_error_set (err, 0, "container not running");
-      goto out;
-    }
+  if (mk_container_open (root, id, false, all ? ANY : LIVE, "container not running", &c, err) < 0)
+    return -1;
   if (all)
-    {
-      struct mk_cgroup *cg = NULL;
-      pid_t *pids = NULL;
-      size_t n = 0;
-      if (!st->cgroup_path[0] && status == MK_STATUS_STOPPED)
-        {
-          ret = 0;
-          goto out;
-        }
-      if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, &pids, &n, err) < 0)
-        {
-          mk_cgroup_free (cg);
-          if (status != MK_STATUS_STOPPED)
-            goto out;
-          /* Stopped and its cgroup already gone: nothing left to signal.  */
-          if (err)
-            {
-              mk_error_free (*err);
-              *err = NULL;
-            }
-          ret = 0;
-          goto out;
-        }
-      for (size_t i = 0; i < n; i++)
-        kill (pids[i], sig);
-      if (status == MK_STATUS_PAUSED && sig == SIGKILL)
-        {
-          mk_error *e = NULL;
-          mk_cgroup_freeze (cg, false, &e);
-          mk_error_free (e);
-        }
-      free (pids);
-      mk_cgroup_free (cg);
-    }
-  else if (kill (st->pid, sig) < 0)
-    {
-      mk_error_set (err, errno, "kill container `%s`", id);
-      goto out;
-    }
-  ret = 0;
-out:
-  mk_state_free (st);
-  return ret;
-}
-
-static void
-wait_gone (pid_t pid, unsigned long long start)
-{
-  for (int i = 0; i < 2000; i++)
-    {
-      unsigned long long s = mk_proc_start_time (pid);
-      struct timespec ts = { 0, 1000000 };
-      if (s == 0 || s != start)
-        return;
-      nanosleep (&ts, NULL);
-    }
+    return kill_all (&c, sig, err);
+  if (kill (c.st->pid, sig) < 0)
+    return mk_error_set (err, errno, "kill container `%s`", id);
+  return 0;
 }
 
 /* The delete of a state dir without state.json (DIRFD, locked): a create
@@ -766,6 +742,7 @@ wait_gone (pid_t pid, unsigned long long start)
 static int
 delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
 {
+  struct teardown t = { .root = root, .id = id, .sweep = true, .state_dir = true };
   struct mk_state *st = NULL;
   struct mk_cgroup *cg = NULL;
   int ret = -1;
@@ -774,17 +751,14 @@ delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
     {
       if (st->pid > 0 && st->start_time && mk_proc_start_time (st->pid) == st->start_time)
         {
-          kill (st->pid, SIGKILL);
-          wait_gone (st->pid, st->start_time);
+          t.pid = st->pid;
+          t.start_time = st->start_time;
         }
       if (st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
         goto out;
-      if (cg && destroy_cgroup (cg, err) < 0)
-        goto out;
+      t.cg = cg;
     }
-  if (mk_hpc_release (root, id, err) < 0 || mk_state_dir_remove (root, id, err) < 0)
-    goto out;
-  ret = 0;
+  ret = teardown (&t, err);
 out:
   mk_cgroup_free (cg);
   mk_state_free (st);
@@ -794,18 +768,20 @@ out:
 int
 mk_container_delete (const char *root, const char *id, bool force, mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
-  struct mk_state *st = NULL;
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
   struct mk_cgroup *cg = NULL;
   struct mk_spec *spec = NULL;
-  enum mk_status status;
+  struct teardown t = { .root = root, .id = id, .sweep = true, .state_dir = true };
   int ret = -1;
 
   for (;;)
     {
       mk_error *e = NULL;
       int r;
-      if (mk_state_load (root, id, true, &dirfd, &st, &e) == 0)
+      if (mk_container_open (root, id, true,
+                             force ? ANY : MK_IN (MK_STATUS_CREATED) | MK_IN (MK_STATUS_STOPPED),
+                             "container `%s` is %s: stop it first or use --force", &c, &e)
+          == 0)
         break;
       /* No state.json: nothing, or what a killed create or delete left.  */
       if (e->errnum != 0 || strstr (e->msg, "does not exist") == NULL)
@@ -817,49 +793,45 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
           return -1;
         }
       mk_error_free (e);
-      r = mk_state_dir_open_abandoned (root, id, &dirfd, err);
+      r = mk_state_dir_open_abandoned (root, id, &c.dirfd, err);
       if (r < 0)
         return -1;
       if (r == 0)
-        return delete_abandoned (root, id, dirfd, err);
+        return delete_abandoned (root, id, c.dirfd, err);
       /* A create finished while we waited for its lock.  */
+      mk_container_close (&c);
     }
-  status = mk_state_status (dirfd, st);
-  if ((status == MK_STATUS_RUNNING || status == MK_STATUS_PAUSED) && !force)
+  /* Its poststop hooks: a saved config that cannot be read is an error
+     (with --force, a warning: the container goes all the same).  */
+  {
+    mk_error *e = NULL;
+    if (mk_state_saved_spec (c.dirfd, c.st, &spec, &e) < 0)
+      {
+        if (!force)
+          {
+            mk_error_set (err, 0, "%s (--force deletes it without its poststop hooks)", e->msg);
+            mk_error_free (e);
+            return -1;
+          }
+        fprintf (stderr, "mkrun: warning: %s: its poststop hooks are not run\n", e->msg);
+        mk_error_free (e);
+      }
+  }
+  if (c.st->cgroup_path[0] && mk_cgroup_load (c.st->cgroup_path, &cg, err) < 0)
+    goto out;
+  if (c.status != MK_STATUS_STOPPED)
     {
-      mk_error_set (err, 0, "container `%s` is %s: stop it first or use --force", id,
-                    mk_status_name (status));
-      goto out;
+      t.pid = c.st->pid;
+      t.start_time = c.st->start_time;
+      t.paused = c.status == MK_STATUS_PAUSED;
     }
-  if (st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
-    goto out;
-  if (status != MK_STATUS_STOPPED)
-    {
-      kill (st->pid, SIGKILL);
-      kill_leftovers (cg);
-      if (status == MK_STATUS_PAUSED && cg)
-        {
-          mk_error *e = NULL;
-          mk_cgroup_freeze (cg, false, &e);
-          mk_error_free (e);
-        }
-      wait_gone (st->pid, st->start_time);
-    }
-  spec = mk_state_saved_spec (dirfd, st, NULL);
-  run_hooks_warn (spec, MK_HOOK_POSTSTOP, st, MK_STATUS_STOPPED);
-  if (cg && destroy_cgroup (cg, err) < 0)
-    goto out;
-  /* Cores, pages and IRQ affinity go back before the state dir (the
-     registry's record of them is live while it exists).  */
-  if (mk_hpc_release (root, id, err) < 0)
-    goto out;
-  if (mk_state_dir_remove (root, id, err) < 0)
-    goto out;
-  ret = 0;
+  t.cg = cg;
+  t.spec = spec;
+  t.state = c.st;
+  ret = teardown (&t, err);
 out:
   mk_spec_free (spec);
   mk_cgroup_free (cg);
-  mk_state_free (st);
   return ret;
 }
 
@@ -875,23 +847,20 @@ mk_container_list (const char *root, struct mk_container_info **out, size_t *n, 
   v = xmalloc0 ((mk_strv_len (ids) + 1) * sizeof (*v));
   for (char **id = ids; *id; id++)
     {
-      int dirfd;
-      struct mk_state *st = NULL;
+      _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
       mk_error *e = NULL;
-      if (mk_state_load (root, *id, false, &dirfd, &st, &e) < 0)
+      if (mk_container_open (root, *id, false, ANY, NULL, &c, &e) < 0)
         {
           mk_error_free (e);
           continue;
         }
       v[k].id = xstrdup (*id);
-      v[k].status = mk_state_status (dirfd, st);
-      v[k].pid = v[k].status == MK_STATUS_STOPPED ? 0 : st->pid;
-      v[k].bundle = xstrdup (st->bundle);
-      v[k].created = xstrdup (st->created);
-      v[k].owner = st->owner;
+      v[k].status = c.status;
+      v[k].pid = c.status == MK_STATUS_STOPPED ? 0 : c.st->pid;
+      v[k].bundle = xstrdup (c.st->bundle);
+      v[k].created = xstrdup (c.st->created);
+      v[k].owner = c.st->owner;
       k++;
-      close (dirfd);
-      mk_state_free (st);
     }
   *out = v;
   *n = k;
@@ -910,81 +879,60 @@ mk_container_info_free (struct mk_container_info *v, size_t n)
   free (v);
 }
 
+/* The cgroup of a container that has one (ERR: "container `ID` has no
+   cgroup").  */
+static int
+load_cgroup (const struct mk_opened *c, const char *id, struct mk_cgroup **cg, mk_error **err)
+{
+  *cg = NULL;
+  if (c->st->cgroup_path == NULL || c->st->cgroup_path[0] == '\0')
+    return mk_error_set (err, 0, "container `%s` has no cgroup", id);
+  return mk_cgroup_load (c->st->cgroup_path, cg, err);
+}
+
 int
 mk_container_pause (const char *root, const char *id, bool pause, mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
-  struct mk_state *st = NULL;
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
   struct mk_cgroup *cg = NULL;
-  enum mk_status status, want = pause ? MK_STATUS_RUNNING : MK_STATUS_PAUSED;
   int ret = -1;
 
-  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
+  const char *refusal
+      = pause ? "container `%s` is %s, not running" : "container `%s` is %s, not paused";
+
+  if (mk_container_open (root, id, true, MK_IN (pause ? MK_STATUS_RUNNING : MK_STATUS_PAUSED),
+                         refusal, &c, err)
+      < 0)
     return -1;
-  status = mk_state_status (dirfd, st);
-  if (status != want)
-    {
-      mk_error_set (err, 0, "container `%s` is %s, not %s", id, mk_status_name (status),
-                    mk_status_name (want));
-      goto out;
-    }
-  if (st->freezer_file == NULL || st->freezer_file[0] == '\0')
-    {
-      mk_error_set (err, 0, "container `%s` has no freezer cgroup", id);
-      goto out;
-    }
-  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_freeze (cg, pause, err) < 0)
-    goto out;
-  ret = 0;
-out:
+  if (c.st->freezer_file == NULL || c.st->freezer_file[0] == '\0')
+    return mk_error_set (err, 0, "container `%s` has no freezer cgroup", id);
+  if (load_cgroup (&c, id, &cg, err) == 0 && mk_cgroup_freeze (cg, pause, err) == 0)
+    ret = 0;
   mk_cgroup_free (cg);
-  mk_state_free (st);
   return ret;
 }
 
 int
 mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
-  struct mk_state *st = NULL;
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
   struct mk_cgroup *cg = NULL;
   int ret = -1;
 
-  if (mk_state_load (root, id, false, &dirfd, &st, err) < 0)
+  if (mk_container_open (root, id, false, LIVE, "container `%s` is not running", &c, err) < 0)
     return -1;
-  if (mk_state_status (dirfd, st) == MK_STATUS_STOPPED)
-    {
-      mk_error_set (err, 0, "container `%s` is not running", id);
-      goto out;
-    }
-  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, pids, n, err) < 0)
-    goto out;
-  ret = 0;
-out:
+  if (mk_cgroup_load (c.st->cgroup_path, &cg, err) == 0 && mk_cgroup_pids (cg, pids, n, err) == 0)
+    ret = 0;
   mk_cgroup_free (cg);
-  mk_state_free (st);
   return ret;
 }
 
-int
-mk_container_update (const char *root, const char *id, const char *resources_json,
-                     char *const *flags, mk_error **err)
+/* update's limits: RESOURCES_JSON, then FLAGS on top.  */
+static int
+update_resources (const char *resources_json, char *const *flags, struct mk_resources **out,
+                  mk_error **err)
 {
-  _cleanup_close_ int dirfd = -1;
-  struct mk_state *st = NULL;
   struct mk_resources *r = NULL;
-  struct mk_cgroup *cg = NULL;
-  enum mk_status status;
-  int ret = -1;
-
-  if (mk_state_load (root, id, true, &dirfd, &st, err) < 0)
-    return -1;
-  status = mk_state_status (dirfd, st);
-  if (status == MK_STATUS_STOPPED)
-    {
-      mk_error_set (err, 0, "container `%s` is not running", id);
-      goto out;
-    }
   if (resources_json)
     {
       char errbuf[256] = "";
@@ -995,43 +943,49 @@ mk_container_update (const char *root, const char *id, const char *resources_jso
           char *nl = strchr (errbuf, '\n');
           if (nl)
             *nl = '\0';
-          mk_error_set (err, 0, "--resources: not valid JSON: %s", errbuf);
-          goto out;
+          return mk_error_set (err, 0, "--resources: not valid JSON: %s", errbuf);
         }
       r2 = mk_resources_parse (tree, "resources", &r, err);
       yajl_tree_free (tree);
       if (r2 < 0)
-        goto out;
+        return -1;
       /* As runc: update changes limits, never the device rules.  */
       r->n_devices = 0;
     }
   else
     r = xmalloc0 (sizeof (*r));
+  *out = r;
   for (char *const *f = flags; f && *f; f++)
     {
       _cleanup_free_ char *name = xstrdup (*f);
       char *eq = strchr (name, '=');
       if (eq == NULL)
-        {
-          mk_error_set (err, 0, "bad flag `%s`", *f);
-          goto out;
-        }
+        return mk_error_set (err, 0, "bad flag `%s`", *f);
       *eq = '\0';
       if (mk_resources_set_flag (r, name, eq + 1, err) < 0)
-        goto out;
+        return -1;
     }
-  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
+  return 0;
+}
+
+int
+mk_container_update (const char *root, const char *id, const char *resources_json,
+                     char *const *flags, mk_error **err)
+{
+  _cleanup_opened_ struct mk_opened c = { .dirfd = -1 };
+  struct mk_resources *r = NULL;
+  struct mk_cgroup *cg = NULL;
+  int ret = -1;
+
+  if (mk_container_open (root, id, true, LIVE, "container `%s` is not running", &c, err) < 0)
+    return -1;
+  if (update_resources (resources_json, flags, &r, err) == 0 && load_cgroup (&c, id, &cg, err) == 0)
     {
-      mk_error_set (err, 0, "container `%s` has no cgroup", id);
-      goto out;
+      struct mk_ext_ctx x = { .root = root, .id = id, .update = r };
+      if (mk_ext_run (MK_EXT_UPDATE, &x, err) == 0 && mk_cgroup_update (cg, r, err) == 0)
+        ret = 0;
     }
-  if (mk_hpc_check_cpus (root, id, r->cpu_cpus, err) < 0
-      || mk_cgroup_load (st->cgroup_path, &cg, err) < 0 || mk_cgroup_update (cg, r, err) < 0)
-    goto out;
-  ret = 0;
-out:
   mk_cgroup_free (cg);
   mk_resources_free (r);
-  mk_state_free (st);
   return ret;
 }

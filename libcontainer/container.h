@@ -23,6 +23,21 @@ struct mk_create_opts
   bool detach; /* run only */
 };
 
+/* A container's state dir (locked) and state, and its status when opened.  */
+struct mk_opened
+{
+  int dirfd;
+  struct mk_state *st;
+  enum mk_status status;
+};
+#define MK_IN(status) (1u << (status))
+/* Loads container ID and checks its status is in WANT (MK_IN bits); else
+   fails with REFUSAL, a format given the id and the status's name
+   ("container `%s` is %s, not paused").  mk_container_close frees *C.  */
+int mk_container_open (const char *root, const char *id, bool exclusive, unsigned want,
+                       const char *refusal, struct mk_opened *c, mk_error **err);
+void mk_container_close (struct mk_opened *c);
+
 int mk_container_create (const struct mk_create_opts *o, mk_error **err);
 /* create + start.  In the foreground, waits and sets *exit_code to the
    container's exit status (128+N for signal N), then deletes it.  */

@@ -13,6 +13,7 @@
 
 #include "cgroups/cgroup.h"
 #include "container.h"
+#include "extension.h"
 #include "foreground.h"
 #include "init.h"
 #include "kernfs.h"
@@ -51,7 +52,6 @@ struct exec_process
   struct mk_process proc;   /* shallow copy of the container's, with overrides */
   struct mk_process *owned; /* from --process */
   char **env;               /* allocated env (the strings belong to spec or opts) */
-  char **saved_env;         /* the create's additions (MK_STATE_ENV_FILE), owned */
   int *caps[MK_CAP_COUNT];  /* allocated cap arrays */
   gid_t *gids;              /* allocated additional gids */
 };
@@ -61,7 +61,6 @@ exec_process_free (struct exec_process *x)
 {
   mk_process_free (x->owned);
   free (x->env);
-  mk_strv_free (x->saved_env);
   for (int i = 0; i < MK_CAP_COUNT; i++)
     free (x->caps[i]);
   free (x->gids);
@@ -170,8 +169,8 @@ add_caps (struct exec_process *x, char **names, mk_error **err)
 /* The container's process with the command line's changes, as runc's exec
    builds it.  */
 static int
-build_process (const struct mk_spec *spec, const struct mk_exec_opts *o, struct exec_process *x,
-               mk_error **err)
+build_process (const struct mk_spec *spec, char **env, const struct mk_exec_opts *o,
+               struct exec_process *x, mk_error **err)
 {
   if (o->process_file)
     return load_process_file (o->process_file, x, err);
@@ -182,15 +181,12 @@ build_process (const struct mk_spec *spec, const struct mk_exec_opts *o, struct 
   x->proc.terminal = o->tty > 0;
   if (o->cwd)
     x->proc.cwd = (char *)o->cwd;
-  /* What create added to the environment (the GPUs'), then --env.  */
-  if (x->saved_env && x->saved_env[0])
-    x->proc.env = x->env = merge_env (spec->process->env, x->saved_env);
+  /* The environment create gave the process (with what its extensions
+     added: the GPUs'), then --env.  */
+  if (env)
+    x->proc.env = env;
   if (o->env && o->env[0])
-    {
-      char **prev = x->env;
-      x->proc.env = x->env = merge_env (prev ? prev : spec->process->env, o->env);
-      free (prev);
-    }
+    x->proc.env = x->env = merge_env (x->proc.env, o->env);
   if (o->user)
     {
       _cleanup_free_ char *u = xstrdup (o->user);
@@ -344,24 +340,6 @@ fail:
   mk_sync_fail (a->sync_fd, err);
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, mk_error **err)
-{
-  _cleanup_free_ char *tmp = xasprintf ("%s.XXXXXX", path);
-  char buf[32];
-  int fd = mkstemp (tmp);
-  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
-  if (fd < 0)
-    return mk_error_set (err, errno, "--pid-file `%s`", path);
-  if (mk_write_all (fd, buf, (size_t)n) < 0 || fchmod (fd, 0644) < 0 || close (fd) < 0
-      || rename (tmp, path) < 0)
-    {
-      unlink (tmp);
-      return mk_error_set (err, errno, "--pid-file `%s`", path);
-    }
-  return 0;
-}
-
 /* After READY: EOF means execve succeeded; an error message means not.  */
 static int
 wait_exec (int sync_fd, mk_error **err)
@@ -410,36 +388,22 @@ exec_run_free (struct exec_run *r)
 static int
 prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
 {
-  enum mk_status status;
+  struct mk_opened c;
   unsigned long long start;
 
-  if (mk_state_load (o->root, o->id, false, &r->dirfd, &r->st, err) < 0)
+  if (mk_container_open (o->root, o->id, false, ~MK_IN (MK_STATUS_STOPPED),
+                         "cannot exec in a stopped container", &c, err)
+      < 0)
     return -1;
-  status = mk_state_status (r->dirfd, r->st);
-  if (status == MK_STATUS_STOPPED)
-    return mk_error_set (err, 0, "cannot exec in a stopped container");
-  if (status == MK_STATUS_PAUSED)
+  r->dirfd = c.dirfd;
+  r->st = c.st;
+  if (c.status == MK_STATUS_PAUSED)
     return mk_error_set (err, 0, "cannot exec in a paused container: resume it first");
-  r->spec = mk_state_saved_spec (r->dirfd, r->st, NULL);
-  if (r->spec == NULL)
-    {
-      /* A state dir made before the config was saved: the bundle's.  */
-      if (mk_spec_load (r->st->bundle, &r->spec, err) < 0)
-        return mk_error_prefix (err, "the container's config");
-    }
-  {
-    _cleanup_free_ char *text = NULL;
-    size_t len, n = 0;
-    if (mk_read_file_at (r->dirfd, MK_STATE_ENV_FILE, &text, &len, NULL) == 0)
-      for (char *save = NULL, *l = strtok_r (text, "\n", &save); l;
-           l = strtok_r (NULL, "\n", &save))
-        {
-          r->x.saved_env = xrealloc (r->x.saved_env, (n + 2) * sizeof (char *));
-          r->x.saved_env[n++] = xstrdup (l);
-          r->x.saved_env[n] = NULL;
-        }
-  }
-  if (build_process (r->spec, o, &r->x, err) < 0)
+  /* The config as create saved it, never the bundle's (which may have
+     changed since); its extensions for what applies to every process.  */
+  if (mk_state_saved_spec (r->dirfd, r->st, &r->spec, err) < 0 || mk_ext_parse (r->spec, err) < 0)
+    return -1;
+  if (build_process (r->spec, r->st->env, o, &r->x, err) < 0)
     return -1;
   if (r->x.proc.terminal && o->console_socket == NULL && o->detach)
     return mk_error_set (err, 0, "--tty with --detach needs --console-socket");
@@ -485,7 +449,8 @@ prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
 }
 
 static int
-spawn (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t *oldmask, mk_error **err)
+spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t *oldmask,
+               mk_error **err)
 {
   struct exec_child c = { 0 };
   bool pidns;
@@ -557,7 +522,7 @@ spawn (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t *oldmask
     }
   if (wait_exec (r->sync_fd, err) < 0)
     return -1;
-  if (o->pid_file && write_pid_file (o->pid_file, r->pid, err) < 0)
+  if (o->pid_file && mk_write_pid_file (o->pid_file, r->pid, err) < 0)
     return -1;
   return 0;
 fail_notify:
@@ -584,7 +549,7 @@ mk_container_exec (const struct mk_exec_opts *o, int *exit_code, mk_error **err)
 
   *exit_code = 0;
   mk_foreground_block_signals (&all, &oldmask);
-  if (prepare (o, &r, err) < 0 || spawn (o, &r, &oldmask, err) < 0)
+  if (prepare (o, &r, err) < 0 || spawn_process (o, &r, &oldmask, err) < 0)
     {
       if (r.pid > 0)
         {

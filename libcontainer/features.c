@@ -2,9 +2,7 @@
 #include "config.h"
 
 #include "features.h"
-#include "hpc/profile.h"
-#include "app/netfilter.h"
-#include "unixguard.h"
+#include "extension.h"
 #include "cgroups/cgroup.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -111,23 +109,10 @@ mk_features_json (void)
   yajl_gen_map_open (g);
   GS (g, "org.mkrun.checkpoint.enabled");
   GS (g, "false");
-  GS (g, MK_NETFILTER_ANNOTATION ".enabled");
-  GS (g, "true");
-  /* Only where the kernel can enforce it (the BPF LSM active).  */
-  GS (g, MK_UNIXGUARD_ANNOTATION ".enabled");
-  GS (g, mk_unixguard_available (NULL) ? "true" : "false");
-  /* Else by address (Linux 6.7+).  */
-  GS (g, MK_UNIXGUARD_PATHS_ANNOTATION ".enabled");
-  GS (g, mk_unixguard_paths_available (NULL) ? "true" : "false");
   /* Understood in config.json: "true" runs the program under mkrun's init.  */
   GS (g, MK_ANNOTATION_INIT);
   GS (g, "true");
-  /* The HPC profile: each key understood (values in hpc/profile.h).  */
-  for (const char *const *a = mk_hpc_annotations (); *a; a++)
-    {
-      GS (g, *a);
-      GS (g, "true");
-    }
+  mk_ext_features (g);
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);

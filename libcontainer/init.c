@@ -8,9 +8,9 @@
 
 #include "caps.h"
 #include "devices.h"
+#include "extension.h"
 #include "foreground.h"
 #include "hooks.h"
-#include "hpc/profile.h"
 #include "init.h"
 #include "kernfs.h"
 #include "mounts.h"
@@ -285,6 +285,8 @@ int
 mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
                          int procfd, char **exec_path, int *notify_fd, mk_error **err)
 {
+  /* The extensions' apply hooks only read the spec.  */
+  struct mk_ext_ctx x = { .spec = (struct mk_spec *)spec };
   bool seccomp_loaded = false;
   int r;
 
@@ -295,7 +297,7 @@ mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p,
            && mk_terminal_setup (console_fd, p->console_height, p->console_width, false, err) < 0)
     r = -1;
   else if (mk_process_apply_limits (spec, p, procfd, err) < 0
-           || mk_hpc_apply_process (spec->hpc, err) < 0)
+           || mk_ext_run (MK_EXT_APPLY, &x, err) < 0)
     r = -1;
   else
     {

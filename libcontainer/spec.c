@@ -3,9 +3,7 @@
 #include "config.h"
 
 #include "spec.h"
-#include "hpc/profile.h"
-#include "app/netfilter.h"
-#include "unixguard.h"
+#include "extension.h"
 #include "cgroups/resources.h"
 #include "seccomp.h"
 #include "utils.h"
@@ -340,6 +338,13 @@ mk_json_gen_finish (yajl_gen g, bool newline)
     out[len] = '\n';
   yajl_gen_free (g);
   return out;
+}
+
+void
+mk_json_gen_kv (yajl_gen g, const char *key, const char *value)
+{
+  yajl_gen_string (g, (const unsigned char *)key, strlen (key));
+  yajl_gen_string (g, (const unsigned char *)value, strlen (value));
 }
 
 int
@@ -1218,21 +1223,7 @@ mk_spec_parse (const char *json, const char *bundle, struct mk_spec **out, mk_er
     goto fail;
   if (parse_kv (mk_json_get (spec->tree, "annotations"), "annotations", &spec->annotations,
                 &spec->n_annotations, err) < 0
-      || parse_mkrun_annotations (spec, err) < 0 || mk_hpc_parse (spec, &spec->hpc, err) < 0)
-    goto fail;
-  if (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION)
-      && mk_netfilter_parse (mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION), &spec->net_allow,
-                             &spec->n_net_allow, err) < 0)
-    goto fail;
-  if (mk_spec_annotation (spec, MK_UNIXGUARD_ANNOTATION)
-      && mk_unixguard_parse (mk_spec_annotation (spec, MK_UNIXGUARD_ANNOTATION), &spec->unix_peers,
-                             err)
-             < 0)
-    goto fail;
-  if (mk_spec_annotation (spec, MK_UNIXGUARD_PATHS_ANNOTATION)
-      && mk_unixguard_paths_parse (mk_spec_annotation (spec, MK_UNIXGUARD_PATHS_ANNOTATION),
-                                   &spec->unix_paths, err)
-             < 0)
+      || parse_mkrun_annotations (spec, err) < 0)
     goto fail;
   if (parse_linux (mk_json_get (spec->tree, "linux"), spec, err) < 0)
     goto fail;
@@ -1293,10 +1284,9 @@ mk_spec_free (struct mk_spec *spec)
       free (spec->annotations[i].value);
     }
   free (spec->annotations);
-  free (spec->net_allow);
-  mk_strv_free (spec->unix_peers);
-  mk_strv_free (spec->unix_paths);
-  mk_hpc_free (spec->hpc);
+  for (size_t i = 0; i < spec->n_ext; i++)
+    spec->ext[i].ext->free (spec->ext[i].data);
+  free (spec->ext);
   for (size_t i = 0; i < spec->n_namespaces; i++)
     free (spec->namespaces[i].path);
   free (spec->namespaces);
@@ -1338,6 +1328,15 @@ mk_spec_annotation (const struct mk_spec *spec, const char *key)
   for (size_t i = 0; i < spec->n_annotations; i++)
     if (strcmp (spec->annotations[i].key, key) == 0)
       return spec->annotations[i].value;
+  return NULL;
+}
+
+void *
+mk_spec_ext (const struct mk_spec *spec, const struct mk_extension *ext)
+{
+  for (size_t i = 0; i < spec->n_ext; i++)
+    if (spec->ext[i].ext == ext)
+      return spec->ext[i].data;
   return NULL;
 }
 

@@ -17,7 +17,7 @@
 
 struct mk_resources;
 struct mk_seccomp;
-struct mk_net_endpoint;
+struct mk_extension;
 
 struct mk_kv
 {
@@ -168,16 +168,15 @@ struct mk_spec
   struct mk_hooks hooks[MK_HOOK_COUNT];
   struct mk_kv *annotations;
   size_t n_annotations;
-  /* org.mkrun.network.allow (app/netfilter.h); NULL if absent.  */
-  struct mk_net_endpoint *net_allow;
-  size_t n_net_allow;
-  /* org.mkrun.network.unix (unixguard.h): the peer containers' ids, NULL
-     if absent (an empty list when present and empty).  */
-  char **unix_peers;
-  /* org.mkrun.network.unix.connect (unixguard.h): the paths, NULL if absent.  */
-  char **unix_paths;
+  /* What the extensions' parsers made (extension.h), in their table's
+     order; only those asked for.  */
+  struct mk_spec_ext
+  {
+    const struct mk_extension *ext;
+    void *data;
+  } *ext;
+  size_t n_ext;
   bool init_shim; /* annotation org.mkrun.init: an init runs the program as its child */
-  struct mk_hpc *hpc; /* org.mkrun.hpc.* (hpc/profile.h); NULL if none */
 
   /* linux */
   struct mk_namespace *namespaces;
@@ -247,6 +246,8 @@ int mk_json_bool (yajl_val node, const char *where, bool *out, mk_error **err);
 int mk_json_int64 (yajl_val node, const char *where, int64_t *out, mk_error **err);
 int mk_json_uint64 (yajl_val node, const char *where, uint64_t *out, mk_error **err);
 int mk_json_strv (yajl_val node, const char *where, char ***out, mk_error **err);
+/* A string member of the object G is in.  */
+void mk_json_gen_kv (yajl_gen g, const char *key, const char *value);
 /* The text a generator made (with a final newline if NEWLINE); frees G.  */
 char *mk_json_gen_finish (yajl_gen g, bool newline);
 /* Child of an object by key; NULL if absent; error if NODE is not an object.  */

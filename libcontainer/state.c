@@ -216,7 +216,6 @@ gen_state (yajl_gen g, const struct mk_state *st, const char *status, bool full)
     }
 }
 
-
 char *
 mk_state_json (const struct mk_state *st, enum mk_status status, bool pretty)
 {
@@ -256,6 +255,19 @@ mk_state_write_as (int dirfd, const char *name, const struct mk_state *st, mk_er
   yajl_gen_integer (g, st->owner);
   GEN_STR (g, "systemd_cgroup");
   yajl_gen_bool (g, st->systemd_cgroup);
+  if (st->env)
+    {
+      GEN_STR (g, "process_env");
+      yajl_gen_array_open (g);
+      for (char **e = st->env; *e; e++)
+        GEN_STR (g, *e);
+      yajl_gen_array_close (g);
+    }
+  if (st->cpus)
+    {
+      GEN_STR (g, "config_cpus");
+      GEN_STR (g, st->cpus);
+    }
   yajl_gen_map_close (g);
   buf = mk_json_gen_finish (g, false);
 
@@ -323,6 +335,11 @@ state_parse_as (const char *json, const char *name, const char *id, struct mk_st
   st->cgroup_path = S ("cgroup_path");
   st->freezer_file = S ("freezer_file");
   st->systemd_cgroup = YAJL_IS_TRUE (mk_json_get (tree, "systemd_cgroup"));
+  if ((v = mk_json_get (tree, "config_cpus")) && YAJL_IS_STRING (v))
+    st->cpus = xstrdup (YAJL_GET_STRING (v));
+  if ((v = mk_json_get (tree, "process_env"))
+      && mk_json_strv (v, "process_env", &st->env, NULL) < 0)
+    st->env = NULL;
 #undef S
 #undef I
   v = mk_json_get (tree, "annotations");
@@ -353,6 +370,8 @@ mk_state_free (struct mk_state *st)
   free (st->cgroup_path);
   free (st->freezer_file);
   free (st->created);
+  free (st->cpus);
+  mk_strv_free (st->env);
   for (size_t i = 0; i < st->n_annotations; i++)
     {
       free (st->annotations[i].key);
@@ -454,26 +473,17 @@ mk_state_load (const char *root, const char *id, bool exclusive, int *dirfd, str
   return 0;
 }
 
-struct mk_spec *
-mk_state_saved_spec (int dirfd, const struct mk_state *st, mk_error **err)
+int
+mk_state_saved_spec (int dirfd, const struct mk_state *st, struct mk_spec **spec, mk_error **err)
 {
   _cleanup_free_ char *json = NULL;
-  struct mk_spec *spec = NULL;
-  mk_error *e = NULL;
-  if (faccessat (dirfd, "config.json", F_OK, 0) < 0)
+  *spec = NULL;
+  if (mk_read_file_at (dirfd, "config.json", &json, NULL, err) < 0
+      || mk_spec_parse (json, st->bundle, spec, err) < 0)
     {
-      if (err)
-        mk_error_set (err, errno, "the container's saved config.json");
-      return NULL;
+      mk_spec_free (*spec);
+      *spec = NULL;
+      return mk_error_prefix (err, "container `%s`: its saved config.json", st->id);
     }
-  if (mk_read_file_at (dirfd, "config.json", &json, NULL, &e) < 0
-      || mk_spec_parse (json, st->bundle, &spec, &e) < 0)
-    {
-      if (err)
-        *err = e;
-      else
-        mk_error_free (e);
-      return NULL;
-    }
-  return spec;
+  return 0;
 }

@@ -1,4 +1,4 @@
-/* state.h: a container's state directory: ROOT/ID/{state.json,config.json,exec.fifo,env}.
+/* state.h: a container's state directory: ROOT/ID/{state.json,config.json,exec.fifo}.
  * state.json is written once at create (atomically, by rename) and read by
  * every other command under the directory's flock.  */
 #ifndef MK_STATE_H
@@ -9,10 +9,6 @@
 
 #include "error.h"
 #include "spec.h"
-
-/* KEY=VALUE lines that create added to the process's environment (the
-   GPUs'): exec's processes get them too, as they get the config's.  */
-#define MK_STATE_ENV_FILE "env"
 
 /* What a create has made so far (pid, start_time, cgroup_path; the rest of
    the state as far as known), in state.json's format, until state.json is
@@ -43,6 +39,13 @@ struct mk_state
   bool systemd_cgroup;
   struct mk_kv *annotations;
   size_t n_annotations;
+  /* What later commands need of the config as create ran it, so that none
+     re-derives it: the process's environment with what the extensions
+     added (the GPUs'), for exec; the cpus linux.resources asked for before
+     anything narrowed them (the HPC profile widens them back).  NULL if
+     none.  */
+  char **env;
+  char *cpus;
 };
 
 const char *mk_status_name (enum mk_status s);
@@ -86,9 +89,11 @@ char *mk_state_json (const struct mk_state *st, enum mk_status status, bool pret
 /* mk_state_dir_open + mk_state_read: *dirfd (locked) and *st, or -1.  */
 int mk_state_load (const char *root, const char *id, bool exclusive, int *dirfd,
                    struct mk_state **st, mk_error **err);
-/* The config.json create saved in the state dir, parsed; NULL (with *err
-   set when ERR is not NULL) if there is none or it does not parse.  */
-struct mk_spec *mk_state_saved_spec (int dirfd, const struct mk_state *st, mk_error **err);
+/* The config.json create saved in the state dir, parsed (not its
+   extensions' annotations: mk_ext_parse does those).  A missing or damaged one is an
+   error: "container `ID`: its saved config.json: ...".  */
+int mk_state_saved_spec (int dirfd, const struct mk_state *st, struct mk_spec **spec,
+                         mk_error **err);
 
 /* Lists the ids under ROOT (sorted).  */
 int mk_state_list (const char *root, char ***ids, mk_error **err);

@@ -182,6 +182,24 @@ mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, mk_e
 }
 
 int
+mk_write_pid_file (const char *path, pid_t pid, mk_error **err)
+{
+  _cleanup_free_ char *tmp = xasprintf ("%s.XXXXXX", path);
+  char buf[32];
+  int fd = mkstemp (tmp);
+  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
+  if (fd < 0)
+    return mk_error_set (err, errno, "--pid-file `%s`", path);
+  if (mk_write_all (fd, buf, (size_t)n) < 0 || fchmod (fd, 0644) < 0 || close (fd) < 0
+      || rename (tmp, path) < 0)
+    {
+      unlink (tmp);
+      return mk_error_set (err, errno, "--pid-file `%s`", path);
+    }
+  return 0;
+}
+
+int
 mk_write_string_at (int dirfd, const char *path, const char *s, mk_error **err)
 {
   return mk_write_file_at (dirfd, path, s, strlen (s), err);

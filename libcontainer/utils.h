@@ -65,6 +65,10 @@ int mk_write_string_at (int dirfd, const char *path, const char *s, mk_error **e
 /* Creates (or truncates) PATH with S, MODE; no symlink followed.  */
 int mk_create_file_at (int dirfd, const char *path, const char *s, mode_t mode, mk_error **err);
 
+/* --pid-file: PATH gets PID (mode 0644) atomically: written to a temp
+   file of a unique name beside it, renamed over it.  */
+int mk_write_pid_file (const char *path, pid_t pid, mk_error **err);
+
 /* mkdir -p, mode for every created component.  */
 int mk_mkdir_p (const char *path, mode_t mode, mk_error **err);
 /* Undoes mountinfo's octal escapes (\040 for a space) in place.  */

@@ -5,7 +5,7 @@
 #include "app/minimal.h"
 #include "app/supervise.h"
 #include "cgroups/cgroup.h"
-#include "unixguard.h"
+#include "net/unixguard.h"
 #include "utils.h"
 
 #include <arpa/inet.h>

@@ -2,8 +2,8 @@
 #include "config.h"
 
 #include "cgroups/resources.h"
+#include "extension.h"
 #include "hpc/gpu.h"
-#include "hpc/profile.h"
 #include "spec.h"
 #include "utils.h"
 
@@ -681,17 +681,14 @@ set_env (struct mk_process *p, const char *key, const char *value, bool keep)
   strv_add (&p->env, &n, xasprintf ("%s=%s", key, value));
 }
 
-const char *const mk_gpu_env_keys[]
-    = { "NVIDIA_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", NULL };
-
+/* Sets the variables; *HELD (malloc'ed) gets NVIDIA_VISIBLE_DEVICES' value.  */
 static void
-set_visible_env (struct mk_spec *spec, const struct mk_gpu_host *h, const size_t *idx, size_t n)
+set_visible_env (struct mk_spec *spec, const struct mk_gpu_host *h, const size_t *idx, size_t n,
+                 char **held)
 {
   _cleanup_free_ char *nvidia = xstrdup ("");
   _cleanup_free_ char *cuda = xstrdup ("");
 
-  if (spec->process == NULL)
-    return;
   for (size_t i = 0; i < n; i++)
     {
       const struct mk_gpu *g = &h->gpus[idx[i]];
@@ -707,11 +704,10 @@ set_visible_env (struct mk_spec *spec, const struct mk_gpu_host *h, const size_t
       free (cuda);
       cuda = t;
     }
-  if (spec->hpc)
-    {
-      free (spec->hpc->gpus_held);
-      spec->hpc->gpus_held = xstrdup (nvidia);
-    }
+  free (*held);
+  *held = xstrdup (nvidia);
+  if (spec->process == NULL)
+    return;
   set_env (spec->process, "NVIDIA_VISIBLE_DEVICES", nvidia, false);
   set_env (spec->process, "CUDA_VISIBLE_DEVICES", cuda, false);
   set_env (spec->process, "CUDA_DEVICE_ORDER", "PCI_BUS_ID", true);
@@ -742,8 +738,10 @@ bind_all (struct mk_spec *spec, const char *prefix, char **paths, mk_error **err
   return 0;
 }
 
-int
-mk_gpu_apply (struct mk_spec *spec, const char *value, mk_error **err)
+/* mk_gpu_apply, *HELD (malloc'ed) getting the selected GPUs (as
+   NVIDIA_VISIBLE_DEVICES lists them).  */
+static int
+amend (struct mk_spec *spec, const char *value, char **held, mk_error **err)
 {
   const char *prefix = getenv (MK_GPU_ROOT_ENV);
   struct mk_gpu_host h;
@@ -778,10 +776,68 @@ mk_gpu_apply (struct mk_spec *spec, const char *value, mk_error **err)
   if (bind_all (spec, prefix, h.libraries, err) < 0 || bind_all (spec, prefix, h.binaries, err) < 0
       || bind_all (spec, prefix, h.firmware, err) < 0)
     goto out;
-  set_visible_env (spec, &h, idx, n);
+  set_visible_env (spec, &h, idx, n, held);
   mask_other_gpus (spec, &h, idx, n);
   ret = 0;
 out:
   mk_gpu_host_free (&h);
   return ret;
+}
+
+int
+mk_gpu_apply (struct mk_spec *spec, const char *value, mk_error **err)
+{
+  _cleanup_free_ char *held = NULL;
+  return amend (spec, value, &held, err);
+}
+
+/* ---- the extension (extension.h) ------------------------------------------------- */
+
+struct request
+{
+  char *value; /* the annotation's */
+  char *held;  /* once prepared: the GPUs selected */
+};
+
+static int
+gpu_parse (const struct mk_spec *spec, void **data, mk_error **err)
+{
+  const char *v = mk_spec_annotation (spec, MK_GPU_ANNOTATION);
+  struct request *r;
+  if (v == NULL)
+    return 0;
+  r = xmalloc0 (sizeof (*r));
+  r->value = xstrdup (v);
+  *data = r;
+  return 0;
+}
+
+static void
+gpu_free (void *data)
+{
+  struct request *r = data;
+  free (r->value);
+  free (r->held);
+  free (r);
+}
+
+static int
+gpu_prepare (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  struct request *r = data;
+  return amend (x->spec, r->value, &r->held, err);
+}
+
+const struct mk_extension mk_ext_gpu = {
+  .name = "gpu",
+  .parse = gpu_parse,
+  .free = gpu_free,
+  .prepare = gpu_prepare,
+};
+
+const char *
+mk_gpu_held (const struct mk_spec *spec)
+{
+  const struct request *r = mk_spec_ext (spec, &mk_ext_gpu);
+  return r ? r->held : NULL;
 }

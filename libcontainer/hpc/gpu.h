@@ -26,9 +26,10 @@
 
 #include <stddef.h>
 
-#include "../error.h"
+#include "error.h"
 
 struct mk_spec;
+struct mk_extension;
 
 #define MK_GPU_ANNOTATION "org.mkrun.hpc.gpus"
 #define MK_GPU_ROOT_ENV "MKRUN_HPC_GPU_ROOT"
@@ -69,7 +70,10 @@ int mk_gpu_select (const struct mk_gpu_host *h, const char *value, size_t **idx,
    the annotation's VALUE (devices, device rules, mounts, env, masked paths).  */
 int mk_gpu_apply (struct mk_spec *spec, const char *value, mk_error **err);
 
-/* The environment variables mk_gpu_apply sets, NULL-terminated.  */
-extern const char *const mk_gpu_env_keys[];
+/* The extension (extension.h): the annotation's GPUs, added at prepare.  */
+extern const struct mk_extension mk_ext_gpu;
+/* The GPUs it selected for SPEC (NVIDIA_VISIBLE_DEVICES' value), NULL if
+   none (shown by `hpc status`).  */
+const char *mk_gpu_held (const struct mk_spec *spec);
 
 #endif

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include "hpc/profile.h"
+#include "extension.h"
+#include "hpc/gpu.h"
 #include "cgroups/resources.h"
 #include "cgroups/cgroup.h"
 #include "state.h"
@@ -37,12 +39,6 @@ static const char *const annotations[] = {
   MK_HPC_PREFIX "irq",   NULL,
 };
 
-const char *const *
-mk_hpc_annotations (void)
-{
-  return annotations;
-}
-
 /* ---- parsing ------------------------------------------------------------------- */
 
 void
@@ -52,7 +48,6 @@ mk_hpc_free (struct mk_hpc *h)
     return;
   free (h->numa_nodes);
   free (h->gpus);
-  free (h->gpus_held);
   free (h);
 }
 
@@ -645,12 +640,9 @@ renarrow (const char *root, const char *self, struct holding *v, size_t n, const
         continue;
       /* Within the container's own cpus, if its config names some.  */
       {
-        struct mk_spec *spec = mk_state_saved_spec (dfd, st, NULL);
         cpu_set_t own = allowed;
-        if (spec && spec->resources && spec->resources->cpu_cpus
-            && mk_cpulist_parse (spec->resources->cpu_cpus, &own) == 0)
+        if (st->cpus && mk_cpulist_parse (st->cpus, &own) == 0)
           CPU_AND (&own, &own, &allowed);
-        mk_spec_free (spec);
         list = CPU_COUNT (&own) ? mk_cpulist_format (&own) : NULL;
       }
       r.cpu_cpus = list;
@@ -817,7 +809,8 @@ int
 mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *narrowed,
                 mk_error **err)
 {
-  struct mk_hpc *p = spec->hpc;
+  struct mk_hpc *p = mk_spec_ext (spec, &mk_ext_hpc);
+  const char *gpus = mk_gpu_held (spec);
   struct holding *v = NULL, mine = { 0 };
   size_t n = 0;
   cpu_set_t held, cores;
@@ -839,14 +832,14 @@ mk_hpc_acquire (const char *root, const char *id, struct mk_spec *spec, bool *na
                              mode ? strtok (mode, "\n") : "no THP");
     }
   /* Nothing held and nothing asked: no lock (the common case).  */
-  if ((p == NULL || (!p->n_cores && !p->core_list && !p->gpus_held)) && registry_empty ())
+  if ((p == NULL || (!p->n_cores && !p->core_list)) && gpus == NULL && registry_empty ())
     return 0;
   lock = registry_lock (err);
   if (lock < 0)
     return -1;
   registry_read (&v, &n);
   held_cpus (v, n, abs_root, id, &held);
-  mine.gpus = p ? p->gpus_held : NULL; /* shown by hpc status */
+  mine.gpus = (char *)gpus; /* shown by hpc status */
   if (p == NULL || (!p->n_cores && !p->core_list))
     {
       ret = 0;
@@ -1064,7 +1057,7 @@ mk_hpc_recheck (const char *root, const char *id, struct mk_spec *spec,
         ret = mk_cgroup_update (cg, &r, err);
       mine.root = abs_root;
       mine.id = (char *)id;
-      mine.gpus = spec->hpc ? spec->hpc->gpus_held : NULL;
+      mine.gpus = (char *)mk_gpu_held (spec);
       if (ret == 0)
         ret = record_write (&mine, err);
     }
@@ -1140,6 +1133,78 @@ mk_hpc_apply_process (const struct mk_hpc *h, mk_error **err)
     }
   return 0;
 }
+
+/* ---- the extension (extension.h) ------------------------------------------------- */
+
+static int
+hpc_parse (const struct mk_spec *spec, void **data, mk_error **err)
+{
+  return mk_hpc_parse (spec, (struct mk_hpc **)data, err);
+}
+
+static void
+hpc_free (void *data)
+{
+  mk_hpc_free (data);
+}
+
+static int
+hpc_acquire (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  bool narrowed;
+  return mk_hpc_acquire (x->root, x->id, x->spec, &narrowed, err);
+}
+
+static int
+hpc_partition (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  return mk_hpc_partition (x->root, x->id, x->cg, err);
+}
+
+static int
+hpc_recheck (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  return mk_hpc_recheck (x->root, x->id, x->spec, x->cg, err);
+}
+
+static int
+hpc_apply (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  return mk_hpc_apply_process (data, err);
+}
+
+static int
+hpc_release (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  return mk_hpc_release (x->root, x->id, err);
+}
+
+static int
+hpc_update (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  return mk_hpc_check_cpus (x->root, x->id, x->update->cpu_cpus, err);
+}
+
+/* Each key understood (values in hpc/profile.h).  */
+static void
+hpc_features (yajl_gen g)
+{
+  for (const char *const *a = annotations; *a; a++)
+    mk_json_gen_kv (g, *a, "true");
+}
+
+const struct mk_extension mk_ext_hpc = {
+  .name = "hpc",
+  .parse = hpc_parse,
+  .free = hpc_free,
+  .acquire = hpc_acquire,
+  .cgroup = hpc_partition,
+  .created = hpc_recheck,
+  .apply = hpc_apply,
+  .release = hpc_release,
+  .update = hpc_update,
+  .features = hpc_features,
+};
 
 /* ---- hpc status ---------------------------------------------------------------- */
 

@@ -34,6 +34,7 @@
 
 struct mk_spec;
 struct mk_cgroup;
+struct mk_extension;
 
 #define MK_HPC_PREFIX "org.mkrun.hpc."
 
@@ -63,8 +64,7 @@ struct mk_hpc
   char *numa_nodes; /* a node list, as cpuset.mems takes it */
   int rt_policy;    /* SCHED_FIFO / SCHED_RR, 0: none */
   int rt_priority;
-  char *gpus;
-  char *gpus_held; /* set by mk_gpu_apply: the selected GPUs' UUIDs (or indices) */
+  char *gpus; /* the annotation's (the GPUs are hpc/gpu.c's) */
   bool irq_steer;
 };
 
@@ -105,7 +105,7 @@ int mk_hpc_apply_process (const struct mk_hpc *h, mk_error **err);
 /* `mkrun hpc status`: every holder, as JSON (an array).  */
 int mk_hpc_status_json (char **json, mk_error **err);
 
-/* The annotation names, for `features`.  */
-const char *const *mk_hpc_annotations (void);
+/* The extension (extension.h): the hooks above.  */
+extern const struct mk_extension mk_ext_hpc;
 
 #endif

@@ -301,3 +301,57 @@ hook_status() { jq -r .status "$HOOKOUT/$1.state"; }
 	[ "$status" -eq 0 ]
 	[ "$(hook_status poststop)" = stopped ]
 }
+
+# The config create saved in the state dir is what start, exec and delete
+# use (poststart/poststop hooks, the process): never the bundle's, and a
+# damaged one is an error, not hooks silently skipped.
+@test "hooks: a damaged saved config fails start before the program runs" {
+	update_config '.hooks.poststart = ['"$(hook_json poststart "$HOOK_HOST")"']'
+	run mkrun_detached create c1
+	[ "$status" -eq 0 ]
+	echo '{"ociVersion": ' >"$ROOT/c1/config.json"
+	run mkrun start c1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mkrun: start c1: container \`c1\`: its saved config.json: "*"invalid JSON"* ]]
+	testcontainer c1 created
+	[ ! -e "$HOOKOUT/order" ]
+	mkrun delete -f c1
+}
+
+@test "hooks: a damaged saved config fails delete; --force deletes with a warning" {
+	update_config '.hooks.poststop = ['"$(hook_json poststop "$HOOK_HOST")"']'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	rm "$ROOT/c1/config.json"
+	mkrun kill c1 KILL
+	wait_for_container 50 0.1 c1 stopped
+	run mkrun delete c1
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mkrun: delete c1: container \`c1\`: its saved config.json: "*"(--force deletes it without its poststop hooks)" ]]
+	[ -d "$ROOT/c1" ]
+	run mkrun delete -f c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: container \`c1\`: its saved config.json: "*"its poststop hooks are not run"* ]]
+	[ ! -e "$ROOT/c1" ]
+	[ ! -e "$HOOKOUT/order" ]
+}
+
+@test "hooks: exec uses the saved config, never the bundle's" {
+	update_config '.process.env += ["FROM=create"]'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	update_config '.process.env += ["FROM=bundle"] | .process.cwd = "/nonexistent"'
+	run mkrun exec c1 sh -c 'echo "$FROM $(pwd)"'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "create /" ]
+	rm "$ROOT/c1/config.json"
+	run mkrun exec c1 true
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "mkrun: exec c1: container \`c1\`: its saved config.json: "* ]]
+	mkrun delete -f c1
+}

@@ -17,6 +17,7 @@
 
 #include "app/app.h"
 #include "app/oci.h"
+#include "extension.h"
 #include "spec.h"
 #include "utils.h"
 
@@ -87,6 +88,8 @@ translate (struct mk_app *app)
     goto out;
   err = NULL;
   r = mk_spec_parse (json, "/fuzz/bundle", &spec, &err);
+  if (r == 0)
+    r = mk_ext_parse (spec, &err);
   if (r < 0)
     fprintf (stderr, "fuzz: the config.json of a valid YAML does not parse: %s\n%s\n", err->msg,
              json);

@@ -12,7 +12,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "app/netfilter.h"
+#include "net/netfilter.h"
 #include "utils.h"
 
 /* EPS written back as "IP:PORT,[IP6]:*,...".  */

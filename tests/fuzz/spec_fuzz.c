@@ -5,8 +5,8 @@
  * covers spec.c and the parsers it hands sub-trees to: linux.resources
  * (cgroups/resources.c), linux.seccomp (seccomp.c: the libseccomp filter is
  * built, never loaded), hooks, mounts and their options, the process, the
- * annotations (org.mkrun.init, org.mkrun.hpc.* through hpc/profile.c,
- * org.mkrun.network.allow through app/netfilter.c).  Then, on a spec that
+ * annotations (org.mkrun.init; then, as create does, the extensions'
+ * through extension.c: org.mkrun.hpc.*, org.mkrun.network.allow, ...).  Then, on a spec that
  * parsed: the namespace plan, the sysctl check, the device cgroup rules and
  * the cgroup v2 device program built from them (not loaded).  Nothing here
  * mounts, writes a cgroup file, loads a BPF program or looks a GPU up
@@ -19,6 +19,7 @@
 
 #include "cgroups/resources.h"
 #include "devices.h"
+#include "extension.h"
 #include "namespaces.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -70,6 +71,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   int r;
 
   r = mk_spec_parse (json, "/fuzz/bundle", &spec, &err);
+  if (r == 0)
+    {
+      /* What create does next: the extensions' annotations.  */
+      r = mk_ext_parse (spec, &err);
+      if (r < 0)
+        {
+          mk_spec_free (spec);
+          spec = NULL;
+        }
+    }
   fuzz_check_result (r, err);
   if (r < 0)
     {

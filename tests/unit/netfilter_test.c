@@ -1,4 +1,4 @@
-/* tests/unit/netfilter_test.c: libcontainer/app/netfilter.c's parser, and
+/* tests/unit/netfilter_test.c: libcontainer/net/netfilter.c's parser, and
  * the error without a cgroup v2 directory (tests/bats/netfilter.bats covers
  * the programs and the bad values through mkrun).  No root needed.
  *
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "app/netfilter.h"
+#include "net/netfilter.h"
 #include "error.h"
 
 #include "check.h"

@@ -1,5 +1,5 @@
-/* tests/unit/unixguard_test.c: libcontainer/unixguard.c's parser, and
- * libcontainer/btf.c against libbpf's own BTF reader on the running kernel
+/* tests/unit/unixguard_test.c: libcontainer/net/unixguard.c's parser, and
+ * libcontainer/net/btf.c against libbpf's own BTF reader on the running kernel
  * (the members and hooks the programs use, and a few more).  Built by make
  * as tests/bin/unixguard_test; run by tests/bats/security.bats.  No root
  * needed.  */
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "btf.h"
+#include "net/btf.h"
 #include "error.h"
-#include "unixguard.h"
+#include "net/unixguard.h"
 #include "utils.h"
 
 #include "check.h"

@@ -1,5 +1,5 @@
-/* unixguard.c: see unixguard.h.  The two programs are built here as
- * instructions (no BPF compiler needed, as app/netfilter.c does), with the
+/* net/unixguard.c: see unixguard.h.  The two programs are built here as
+ * instructions (no BPF compiler needed, as net/netfilter.c does), with the
  * kernel's struct offsets from its BTF (btf.c), and loaded and attached
  * through libbpf's low-level API.
  *
@@ -15,7 +15,7 @@
  * NULL one reads 0).  */
 #include "config.h"
 
-#include "unixguard.h"
+#include "net/unixguard.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -33,9 +33,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "app/netfilter.h"
-#include "btf.h"
 #include "cgroups/cgroup.h"
+#include "extension.h"
+#include "net/btf.h"
+#include "net/netfilter.h"
+#include "spec.h"
 #include "state.h"
 #include "utils.h"
 
@@ -759,3 +761,93 @@ mk_unixguard_paths_attach (int cgroup_fd, char *const *paths, bool abstract_ok, 
     }
   return 0;
 }
+
+/* ---- the extension (extension.h): both annotations ------------------------------ */
+
+struct guard
+{
+  char **peers; /* org.mkrun.network.unix, NULL if absent */
+  char **paths; /* org.mkrun.network.unix.connect, NULL if absent */
+};
+
+static void
+guard_free (void *data)
+{
+  struct guard *g = data;
+  mk_strv_free (g->peers);
+  mk_strv_free (g->paths);
+  free (g);
+}
+
+static int
+guard_parse (const struct mk_spec *spec, void **data, mk_error **err)
+{
+  const char *peers = mk_spec_annotation (spec, MK_UNIXGUARD_ANNOTATION);
+  const char *paths = mk_spec_annotation (spec, MK_UNIXGUARD_PATHS_ANNOTATION);
+  struct guard *g;
+  if (peers == NULL && paths == NULL)
+    return 0;
+  g = xmalloc0 (sizeof (*g));
+  if ((peers && mk_unixguard_parse (peers, &g->peers, err) < 0)
+      || (paths && mk_unixguard_paths_parse (paths, &g->paths, err) < 0))
+    {
+      guard_free (g);
+      return -1;
+    }
+  *data = g;
+  return 0;
+}
+
+static int
+guard_check (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  const struct guard *g = data;
+  _cleanup_free_ char *why = NULL;
+  if (g->peers && !mk_unixguard_available (&why))
+    return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_ANNOTATION, why);
+  if (g->paths && !mk_unixguard_paths_available (&why))
+    return mk_error_set (err, 0, "%s: cannot be enforced here: %s", MK_UNIXGUARD_PATHS_ANNOTATION,
+                         why);
+  return 0;
+}
+
+static int
+guard_attach (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  const struct guard *g = data;
+  int fd = mk_cgroup_clone_fd (x->cg);
+  if (g->peers && mk_unixguard_attach (fd, x->root, g->peers, err) < 0)
+    return -1;
+  if (g->paths)
+    {
+      /* Abstract names: only in a network namespace of its own.  */
+      const struct mk_namespace *net = mk_spec_namespace (x->spec, CLONE_NEWNET);
+      if (mk_unixguard_paths_attach (fd, g->paths, net && !net->path, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static void
+gen_enabled (yajl_gen g, const char *annotation, bool enabled)
+{
+  _cleanup_free_ char *key = xasprintf ("%s.enabled", annotation);
+  mk_json_gen_kv (g, key, enabled ? "true" : "false");
+}
+
+/* Only where the kernel can enforce them.  */
+static void
+guard_features (yajl_gen g)
+{
+  gen_enabled (g, MK_UNIXGUARD_ANNOTATION, mk_unixguard_available (NULL));
+  gen_enabled (g, MK_UNIXGUARD_PATHS_ANNOTATION, mk_unixguard_paths_available (NULL));
+}
+
+const struct mk_extension mk_ext_unixguard = {
+  .name = "network.unix",
+  .parse = guard_parse,
+  .free = guard_free,
+  .prepare = guard_check,
+  .cgroup = guard_attach,
+  .features = guard_features,
+};

@@ -1,11 +1,11 @@
-/* app/netfilter.c: see netfilter.h.  The programs are a few dozen
+/* net/netfilter.c: see netfilter.h.  The programs are a few dozen
  * instructions built here (no BPF compiler needed), loaded and attached
  * through libbpf's low-level API.  Each builds a map key on its stack from
  * the destination, looks it up, then looks up the same address with port 0
  * (an entry for any port): found means allow (1), else deny (0: EPERM).  */
 #include "config.h"
 
-#include "netfilter.h"
+#include "net/netfilter.h"
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -17,7 +17,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../utils.h"
+#include "cgroups/cgroup.h"
+#include "extension.h"
+#include "spec.h"
+#include "utils.h"
 
 /* The map key, as the programs build it at r10-24; no padding.  The port
    is the u32 of bpf_sock_addr.user_port: the network-order port zero
@@ -309,3 +312,57 @@ mk_netfilter_parse (const char *value, struct mk_net_endpoint **eps, size_t *n, 
   *n = count;
   return 0;
 }
+
+/* ---- the extension (extension.h) ------------------------------------------------- */
+
+struct allow
+{
+  struct mk_net_endpoint *eps;
+  size_t n;
+};
+
+static int
+allow_parse (const struct mk_spec *spec, void **data, mk_error **err)
+{
+  const char *v = mk_spec_annotation (spec, MK_NETFILTER_ANNOTATION);
+  struct allow *a;
+  if (v == NULL)
+    return 0;
+  a = xmalloc0 (sizeof (*a));
+  if (mk_netfilter_parse (v, &a->eps, &a->n, err) < 0)
+    {
+      free (a);
+      return -1;
+    }
+  *data = a;
+  return 0;
+}
+
+static void
+allow_free (void *data)
+{
+  struct allow *a = data;
+  free (a->eps);
+  free (a);
+}
+
+static int
+allow_attach (const struct mk_ext_ctx *x, void *data, mk_error **err)
+{
+  const struct allow *a = data;
+  return mk_netfilter_attach (mk_cgroup_clone_fd (x->cg), a->eps, a->n, err);
+}
+
+static void
+allow_features (yajl_gen g)
+{
+  mk_json_gen_kv (g, MK_NETFILTER_ANNOTATION ".enabled", "true");
+}
+
+const struct mk_extension mk_ext_netallow = {
+  .name = "network.allow",
+  .parse = allow_parse,
+  .free = allow_free,
+  .cgroup = allow_attach,
+  .features = allow_features,
+};

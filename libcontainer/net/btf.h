@@ -1,4 +1,4 @@
-/* btf.h: the few lookups mkrun's BPF programs need in the running
+/* net/btf.h: the few lookups mkrun's BPF programs need in the running
  * kernel's BTF (/sys/kernel/btf/vmlinux): a function's type id (a BPF LSM
  * program's attach_btf_id) and struct member offsets, so that a program
  * built by hand reads kernel structs at the offsets this kernel has.
@@ -6,8 +6,8 @@
  * Not libbpf's btf__load_vmlinux_btf(): that copies and checks all of the
  * 5 MB (~20 ms here, on every create); this maps the file where the kernel
  * allows it (Linux 6.16+; else reads it) and only indexes the types.  */
-#ifndef MK_BTF_H
-#define MK_BTF_H
+#ifndef MK_NET_BTF_H
+#define MK_NET_BTF_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* unixguard.h: which unix sockets a container may reach, the annotation
+/* net/unixguard.h: which unix sockets a container may reach, the annotation
  * org.mkrun.network.unix.
  *
  * A container given this annotation may connect(2) to, and send datagrams
@@ -32,12 +32,14 @@
  * attach but never run, so create refuses the annotation instead.  Not
  * covered: sockets passed in from outside (--preserve-fds, SCM_RIGHTS from
  * a reachable peer), socketpair(2), and incoming connections.  */
-#ifndef MK_UNIXGUARD_H
-#define MK_UNIXGUARD_H
+#ifndef MK_NET_UNIXGUARD_H
+#define MK_NET_UNIXGUARD_H
 
 #include <stdbool.h>
 
 #include "error.h"
+
+struct mk_extension;
 
 #define MK_UNIXGUARD_ANNOTATION "org.mkrun.network.unix"
 
@@ -99,5 +101,9 @@ bool mk_unixguard_paths_available (char **why);
 /* Loads the programs allowing PATHS (and abstract names if ABSTRACT_OK)
    and attaches them to CGROUP_FD (-1 is an error).  */
 int mk_unixguard_paths_attach (int cgroup_fd, char *const *paths, bool abstract_ok, mk_error **err);
+
+/* The extension (extension.h): both annotations, checked at prepare and
+   attached to the cgroup.  */
+extern const struct mk_extension mk_ext_unixguard;
 
 #endif

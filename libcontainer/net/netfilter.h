@@ -1,4 +1,4 @@
-/* app/netfilter.h: the "limited network" allow-list, the annotation
+/* net/netfilter.h: the "limited network" allow-list, the annotation
  * org.mkrun.network.allow.
  *
  * A container given this annotation may open outgoing IPv4/IPv6 connections
@@ -22,12 +22,14 @@
  * entries.  Not covered: sockets without these hooks (raw and packet
  * sockets: keep CAP_NET_RAW away from such containers), sockets passed in
  * from outside, and incoming connections.  */
-#ifndef MK_APP_NETFILTER_H
-#define MK_APP_NETFILTER_H
+#ifndef MK_NET_NETFILTER_H
+#define MK_NET_NETFILTER_H
 
 #include <stddef.h>
 
-#include "../error.h"
+#include "error.h"
+
+struct mk_extension;
 
 #define MK_NETFILTER_ANNOTATION "org.mkrun.network.allow"
 
@@ -55,5 +57,8 @@ int mk_netfilter_attach (int cgroup_fd, const struct mk_net_endpoint *eps, size_
 /* The reason in a BPF verifier LOG (cut up in place): its last line that is
    not a summary; NULL if none.  Also unixguard.c's.  */
 const char *mk_bpf_verifier_reason (char *log);
+
+/* The extension (extension.h): the annotation, attached to the cgroup.  */
+extern const struct mk_extension mk_ext_netallow;
 
 #endif

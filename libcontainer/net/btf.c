@@ -1,9 +1,9 @@
-/* btf.c: see btf.h.  The format is the kernel's (Documentation/bpf/btf.rst,
+/* net/btf.c: see btf.h.  The format is the kernel's (Documentation/bpf/btf.rst,
  * linux/btf.h): a header, then the type records (each a struct btf_type
  * followed by data whose size its kind and vlen give), then the strings.  */
 #include "config.h"
 
-#include "btf.h"
+#include "net/btf.h"
 
 #include <errno.h>
 #include <fcntl.h>
