@@ -745,7 +745,7 @@ delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
   struct teardown t = { .root = root, .id = id, .sweep = true, .state_dir = true };
   struct mk_state *st = NULL;
   struct mk_cgroup *cg = NULL;
-  int ret = -1;
+  int ret;
 
   if (mk_state_read_as (dirfd, MK_STATE_CREATING_FILE, id, &st, NULL) == 0)
     {
@@ -754,12 +754,13 @@ delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
           t.pid = st->pid;
           t.start_time = st->start_time;
         }
+      /* A cgroup that cannot be loaded: the init is killed all the same,
+         the state dir kept for a delete to try again.  */
       if (st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
-        goto out;
+        t.state_dir = false;
       t.cg = cg;
     }
-  ret = teardown (&t, err);
-out:
+  ret = teardown (&t, err) < 0 || !t.state_dir ? -1 : 0;
   mk_cgroup_free (cg);
   mk_state_free (st);
   return ret;
