@@ -356,13 +356,10 @@ app_status (struct mk_global *g, int argc, char **argv)
     printf ("%s\n", doc);
   else
     {
-      bool alive = mk_app_record_alive (r);
-      bool running = alive && strcmp (r->status, "running") == 0;
-      const char *status = alive ? r->status
-                           : strcmp (r->status, "stopped") == 0 ? "stopped" : "exited";
+      struct mk_app_status st = mk_app_record_status (r);
       char up[32];
-      printf ("name:      %s\nstatus:    %s\n", r->name, status);
-      if (running)
+      printf ("name:      %s\nstatus:    %s\n", r->name, st.word);
+      if (st.running)
         {
           duration ((mk_app_now_ms () - r->started_ms) / 1000, up, sizeof (up));
           printf ("pid:       %d\nuptime:    %s\n", (int)r->pid, up);
@@ -420,15 +417,12 @@ app_list (struct mk_global *g, int argc, char **argv)
         }
       else
         {
-          bool alive = mk_app_record_alive (r);
-          const char *status = alive ? r->status
-                               : strcmp (r->status, "stopped") == 0 ? "stopped" : "exited";
+          struct mk_app_status st = mk_app_record_status (r);
           char code[16] = "-";
           if (r->finished_ms)
             snprintf (code, sizeof (code), "%d", r->exit_code);
-          printf ("%-24s %-10s %-8d %-9d %s\n", r->name, status,
-                  alive && strcmp (r->status, "running") == 0 ? (int)r->pid : 0, r->restarts,
-                  code);
+          printf ("%-24s %-10s %-8d %-9d %s\n", r->name, st.word, st.running ? (int)r->pid : 0,
+                  r->restarts, code);
         }
       mk_app_record_free (r);
     }
