@@ -5,6 +5,7 @@
 
 #include "app/app.h"
 #include "app/hostfs.h"
+#include "app/logs.h"
 #include "app/monitor.h"
 #include "app/oci.h"
 #include "app/supervise.h"
@@ -12,10 +13,8 @@
 #include "utils.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,38 +430,11 @@ app_list (struct mk_global *g, int argc, char **argv)
   return 0;
 }
 
-/* Prints the last TAIL lines of FD's file (all when TAIL < 0); returns the
-   offset reached.  */
-static off_t
-print_tail (int fd, long long tail)
+static void
+to_stdout (const char *buf, size_t len, void *arg)
 {
-  _cleanup_free_ char *text = NULL;
-  size_t len = 0;
-  const char *start;
-  if (mk_read_file_at (fd, "", &text, &len, NULL) < 0)
-    {
-      /* mk_read_file_at wants a path: read through /proc.  */
-      char path[64];
-      snprintf (path, sizeof (path), "/proc/self/fd/%d", fd);
-      if (mk_read_file_at (AT_FDCWD, path, &text, &len, NULL) < 0)
-        return 0;
-    }
-  start = text;
-  if (tail >= 0)
-    {
-      long long n = 0;
-      for (const char *p = text + len; p > text; p--)
-        if (p[-1] == '\n' && p != text + len && ++n == tail)
-          {
-            start = p;
-            break;
-          }
-      if (tail == 0)
-        start = text + len;
-    }
-  fwrite (start, 1, len - (size_t)(start - text), stdout);
+  fwrite (buf, 1, len, stdout);
   fflush (stdout);
-  return (off_t)len;
 }
 
 static int
@@ -474,11 +446,8 @@ app_logs (struct mk_global *g, int argc, char **argv)
   };
   bool follow = false;
   long long tail = -1;
-  struct mk_app_record *r = NULL;
   mk_error *err = NULL;
-  _cleanup_close_ int fd = -1;
   const char *name;
-  off_t off;
   int c;
   optind = 0;
   opterr = 0;
@@ -502,41 +471,8 @@ app_logs (struct mk_global *g, int argc, char **argv)
   if (optind + 1 != argc)
     return mk_cli_usage_error (g, "expected one app NAME");
   name = argv[optind];
-  if (mk_app_record_read (g->root, name, &r, &err) < 0)
+  if (mk_app_logs (g->root, name, tail, follow, to_stdout, NULL, &err) < 0)
     return mk_cli_fail (g, name, err);
-  if (r->log == NULL)
-    {
-      mk_app_record_free (r);
-      mk_error_set (&err, 0, "app `%s` has no log (it runs in the foreground without "
-                    "logging.file)", name);
-      return mk_cli_fail (g, name, err);
-    }
-  fd = mk_app_open_log_read (r->log, &err);
-  if (fd < 0)
-    {
-      mk_app_record_free (r);
-      return mk_cli_fail (g, name, err);
-    }
-  off = print_tail (fd, tail);
-  while (follow)
-    {
-      char buf[8192];
-      ssize_t n = pread (fd, buf, sizeof (buf), off);
-      if (n > 0)
-        {
-          fwrite (buf, 1, (size_t)n, stdout);
-          fflush (stdout);
-          off += n;
-          continue;
-        }
-      if (!mk_app_record_alive (r))
-        break;
-      {
-        struct timespec ts = { 0, 100000000 };
-        nanosleep (&ts, NULL);
-      }
-    }
-  mk_app_record_free (r);
   return 0;
 }
 
