@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char run_help[]
@@ -490,6 +489,46 @@ human (uint64_t b, char *out, size_t n)
   snprintf (out, n, i ? "%.1f%s" : "%.0f%s", v, u[i]);
 }
 
+struct monitor_out
+{
+  const char *name;
+  bool json;
+  bool clear; /* each sample on a fresh screen */
+};
+
+static void
+print_sample (const struct mk_app_sample *b, double cpu, void *arg)
+{
+  const struct monitor_out *o = arg;
+  char mem[32], lim[32], rd[32], wr[32], memcol[48], iocol[48];
+  if (o->json)
+    {
+      printf ("{\"name\":\"%s\",\"cpu_percent\":%.1f,\"memory_bytes\":%llu,"
+              "\"memory_limit\":%llu,\"io_read_bytes\":%llu,\"io_write_bytes\":%llu,"
+              "\"pids\":%llu}\n",
+              o->name, cpu, (unsigned long long)b->mem_bytes, (unsigned long long)b->mem_limit,
+              (unsigned long long)b->io_read, (unsigned long long)b->io_write,
+              (unsigned long long)b->pids);
+      fflush (stdout);
+      return;
+    }
+  human (b->mem_bytes, mem, sizeof (mem));
+  if (b->mem_limit)
+    human (b->mem_limit, lim, sizeof (lim));
+  else
+    snprintf (lim, sizeof (lim), "-");
+  human (b->io_read, rd, sizeof (rd));
+  human (b->io_write, wr, sizeof (wr));
+  if (o->clear)
+    printf ("\033[H\033[2J");
+  printf ("%-20s %7s %21s %21s %6s\n", "NAME", "CPU %", "MEM / LIMIT", "IO READ / WRITE", "PIDS");
+  snprintf (memcol, sizeof (memcol), "%s / %s", mem, lim);
+  snprintf (iocol, sizeof (iocol), "%s / %s", rd, wr);
+  printf ("%-20s %7.1f %21s %21s %6llu\n", o->name, cpu, memcol, iocol,
+          (unsigned long long)b->pids);
+  fflush (stdout);
+}
+
 static int
 app_monitor (struct mk_global *g, int argc, char **argv)
 {
@@ -498,11 +537,10 @@ app_monitor (struct mk_global *g, int argc, char **argv)
     { "interval", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  bool once = false, json = false, tty = isatty (1);
+  bool once = false;
+  struct monitor_out o = { 0 };
   double interval = 1.0;
-  struct mk_app_sample a, b;
   mk_error *err = NULL;
-  const char *name;
   int c;
   optind = 0;
   opterr = 0;
@@ -513,7 +551,7 @@ app_monitor (struct mk_global *g, int argc, char **argv)
         once = true;
         break;
       case 'j':
-        json = true;
+        o.json = true;
         break;
       case 'i':
         {
@@ -531,60 +569,11 @@ app_monitor (struct mk_global *g, int argc, char **argv)
       }
   if (optind + 1 != argc)
     return mk_cli_usage_error (g, "expected one app NAME");
-  name = argv[optind];
-  if (mk_app_sample (g->root, name, &a, &err) < 0)
-    return mk_cli_fail (g, name, err);
-  for (;;)
-    {
-      double cpu;
-      char mem[32], lim[32], rd[32], wr[32];
-      struct timespec ts;
-      double wait = once ? (interval < 0.5 ? interval : 0.5) : interval;
-      ts.tv_sec = (time_t)wait;
-      ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
-      nanosleep (&ts, NULL);
-      if (mk_app_sample (g->root, name, &b, &err) < 0)
-        {
-          if (once)
-            return mk_cli_fail (g, name, err);
-          mk_error_free (err);
-          return 0; /* it ended */
-        }
-      cpu = b.at_ms > a.at_ms ? (double)(b.cpu_ns - a.cpu_ns) / 1e4 / (double)(b.at_ms - a.at_ms)
-                              : 0;
-      if (json)
-        printf ("{\"name\":\"%s\",\"cpu_percent\":%.1f,\"memory_bytes\":%llu,"
-                "\"memory_limit\":%llu,\"io_read_bytes\":%llu,\"io_write_bytes\":%llu,"
-                "\"pids\":%llu}\n",
-                name, cpu, (unsigned long long)b.mem_bytes, (unsigned long long)b.mem_limit,
-                (unsigned long long)b.io_read, (unsigned long long)b.io_write,
-                (unsigned long long)b.pids);
-      else
-        {
-          human (b.mem_bytes, mem, sizeof (mem));
-          if (b.mem_limit)
-            human (b.mem_limit, lim, sizeof (lim));
-          else
-            snprintf (lim, sizeof (lim), "-");
-          human (b.io_read, rd, sizeof (rd));
-          human (b.io_write, wr, sizeof (wr));
-          if (tty && !once)
-            printf ("\033[H\033[2J");
-          printf ("%-20s %7s %21s %21s %6s\n", "NAME", "CPU %", "MEM / LIMIT", "IO READ / WRITE",
-                  "PIDS");
-          {
-            char memcol[48], iocol[48];
-            snprintf (memcol, sizeof (memcol), "%s / %s", mem, lim);
-            snprintf (iocol, sizeof (iocol), "%s / %s", rd, wr);
-            printf ("%-20s %7.1f %21s %21s %6llu\n", name, cpu, memcol, iocol,
-                    (unsigned long long)b.pids);
-          }
-        }
-      fflush (stdout);
-      if (once)
-        return 0;
-      a = b;
-    }
+  o.name = argv[optind];
+  o.clear = !once && isatty (1);
+  if (mk_app_monitor (g->root, o.name, interval, once, print_sample, &o, &err) < 0)
+    return mk_cli_fail (g, o.name, err);
+  return 0;
 }
 
 static int
