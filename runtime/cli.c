@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "utils.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,4 +116,30 @@ mk_cli_parse_format (const struct mk_global *g, const char *opt, const char *arg
   else
     return mk_cli_usage_error (g, "%s: expected %s or json, not `%s`", opt, other, arg);
   return 0;
+}
+
+bool
+mk_cli_getopt (struct mk_global *g, int argc, char **argv, const char *shortopts,
+               const struct option *opts, const char *help, mk_cli_opt_fn opt, void *ctx,
+               int *status)
+{
+  int c;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, shortopts, opts, NULL)) != -1)
+    {
+      if (c == 'h')
+        {
+          printf ("%s", help);
+          *status = 0;
+          return false;
+        }
+      if (c == '?')
+        *status = mk_cli_usage_error (g, "unknown or incomplete option `%s`", argv[optind - 1]);
+      else
+        *status = opt (g, c, optarg, ctx);
+      if (*status)
+        return false;
+    }
+  return true;
 }

@@ -29,6 +29,19 @@ int mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
 int mk_cli_parse_format (const struct mk_global *g, const char *opt, const char *arg,
                          const char *other, bool *json);
 
+struct option;
+/* Takes an option a command's getopt_long found (C, its argument ARG):
+   returns 0, or 1 after printing a usage error.  */
+typedef int (*mk_cli_opt_fn) (struct mk_global *g, int c, const char *arg, void *ctx);
+/* getopt_long over ARGV with SHORTOPTS and OPTS, whose -h/--help ('h')
+   prints HELP; every other option goes to OPT.  Returns true with optind
+   at the first operand, or false when the command is done: *STATUS is 0
+   after --help, 1 after a usage error (an unknown or incomplete option, or
+   OPT's).  */
+bool mk_cli_getopt (struct mk_global *g, int argc, char **argv, const char *shortopts,
+                    const struct option *opts, const char *help, mk_cli_opt_fn opt, void *ctx,
+                    int *status);
+
 #define CMD(name) int mk_cmd_##name (struct mk_global *g, int argc, char **argv)
 CMD (create);
 CMD (start);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_tree.h>
 
 static const char help[]
     = "Usage: mkrun hpc status [--json]\n\n"
@@ -18,58 +17,46 @@ static const char help[]
       "kernel refused (--json: partition_note says why); - on cgroup v1, which has\n"
       "no partitions.\n";
 
-/* One row per holder from the JSON array of mk_hpc_status_json.  */
+/* "2 x 2M (node 0), 1 x 1G", or "" for no pages.  */
 static void
-print_table (const char *json)
+format_pages (const struct mk_hpc_holder *h, char *buf, size_t size)
 {
-  yajl_val t = yajl_tree_parse (json, NULL, 0);
+  buf[0] = '\0';
+  for (size_t j = 0; j < h->n_pages; j++)
+    {
+      const struct mk_hpc_holder_pages *p = &h->pages[j];
+      size_t l = strlen (buf);
+      snprintf (buf + l, size - l, "%s%llu x %s", l ? ", " : "", (unsigned long long)p->count,
+                p->size == 1ULL << 30 ? "1G" : "2M");
+      if (p->node >= 0)
+        {
+          l = strlen (buf);
+          snprintf (buf + l, size - l, " (node %d)", p->node);
+        }
+    }
+}
+
+static void
+print_table (const struct mk_hpc_status *st)
+{
   printf ("%-20s %-10s %-10s %-24s %-24s %s\n", "ID", "CORES", "PARTITION", "HUGEPAGES", "ROOT",
           "GPUS");
-  for (size_t i = 0; t && YAJL_IS_ARRAY (t) && i < t->u.array.len; i++)
+  for (size_t i = 0; i < st->n; i++)
     {
-      yajl_val h = t->u.array.values[i];
-      const char *path[] = { "hugepages", NULL };
-      yajl_val pages = yajl_tree_get (h, path, yajl_t_array);
-      char buf[128] = "";
-      const char *k_id[] = { "id", NULL }, *k_cores[] = { "cores", NULL },
-                 *k_root[] = { "root", NULL }, *k_part[] = { "partition", NULL },
-                 *k_gpus[] = { "gpus", NULL };
-      const char *cores = YAJL_GET_STRING (yajl_tree_get (h, k_cores, yajl_t_string));
-      const char *gpus = YAJL_GET_STRING (yajl_tree_get (h, k_gpus, yajl_t_string));
-      const char *k_note[] = { "partition_note", NULL };
-      const char *part = YAJL_GET_STRING (yajl_tree_get (h, k_part, yajl_t_string));
-      if (part == NULL && yajl_tree_get (h, k_note, yajl_t_string))
-        part = "none";
-      for (size_t j = 0; pages && j < pages->u.array.len; j++)
-        {
-          yajl_val p = pages->u.array.values[j];
-          const char *k_size[] = { "size", NULL }, *k_node[] = { "node", NULL },
-                     *k_count[] = { "count", NULL };
-          long long size = YAJL_GET_INTEGER (yajl_tree_get (p, k_size, yajl_t_number));
-          long long node = YAJL_GET_INTEGER (yajl_tree_get (p, k_node, yajl_t_number));
-          long long count = YAJL_GET_INTEGER (yajl_tree_get (p, k_count, yajl_t_number));
-          size_t l = strlen (buf);
-          snprintf (buf + l, sizeof (buf) - l, "%s%lld x %s", l ? ", " : "", count,
-                    size == 1LL << 30 ? "1G" : "2M");
-          if (node >= 0)
-            {
-              l = strlen (buf);
-              snprintf (buf + l, sizeof (buf) - l, " (node %lld)", node);
-            }
-        }
-      printf ("%-20s %-10s %-10s %-24s %-24s %s\n",
-              YAJL_GET_STRING (yajl_tree_get (h, k_id, yajl_t_string)),
-              cores && *cores ? cores : "-", part ? part : "-", *buf ? buf : "-",
-              YAJL_GET_STRING (yajl_tree_get (h, k_root, yajl_t_string)), gpus ? gpus : "-");
+      const struct mk_hpc_holder *h = &st->holders[i];
+      const char *part = h->partition ? h->partition : h->partition_note ? "none" : "-";
+      char pages[128];
+      format_pages (h, pages, sizeof (pages));
+      printf ("%-20s %-10s %-10s %-24s %-24s %s\n", h->id, *h->cores ? h->cores : "-", part,
+              *pages ? pages : "-", h->root, h->gpus ? h->gpus : "-");
     }
-  yajl_tree_free (t);
 }
 
 int
 mk_cmd_hpc (struct mk_global *g, int argc, char **argv)
 {
   bool json = false;
-  char *doc = NULL;
+  struct mk_hpc_status *st = NULL;
   mk_error *err = NULL;
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
@@ -83,12 +70,15 @@ mk_cmd_hpc (struct mk_global *g, int argc, char **argv)
       json = true;
     else
       return mk_cli_usage_error (g, "unexpected `%s`", argv[i]);
-  if (mk_hpc_status_json (&doc, &err) < 0)
+  if (mk_hpc_status (&st, &err) < 0)
     return mk_cli_fail (g, NULL, err);
   if (json)
-    fputs (doc, stdout);
+    {
+      _cleanup_free_ char *doc = mk_hpc_status_json (st);
+      fputs (doc, stdout);
+    }
   else
-    print_table (doc);
-  free (doc);
+    print_table (st);
+  mk_hpc_status_free (st);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "utils.h"
 
 #include <string.h>
+#include <time.h>
 #include <yajl/yajl_tree.h>
 
 struct collect
@@ -76,4 +77,28 @@ mk_app_sample (const char *root, const char *name, struct mk_app_sample *s, mk_e
   s->at_ms = mk_app_now_ms ();
   yajl_tree_free (tree);
   return 0;
+}
+
+int
+mk_app_monitor (const char *root, const char *name, double interval_s, bool once,
+                mk_app_monitor_fn fn, void *arg, mk_error **err)
+{
+  struct mk_app_sample a, b;
+  double wait = once && interval_s > 0.5 ? 0.5 : interval_s;
+  struct timespec ts = { .tv_sec = (time_t)wait };
+  ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+  if (mk_app_sample (root, name, &a, err) < 0)
+    return -1;
+  for (;;)
+    {
+      nanosleep (&ts, NULL);
+      if (mk_app_sample (root, name, &b, once ? err : NULL) < 0)
+        return once ? -1 : 0; /* it ended */
+      fn (&b,
+          b.at_ms > a.at_ms ? (double)(b.cpu_ns - a.cpu_ns) / 1e4 / (double)(b.at_ms - a.at_ms) : 0,
+          arg);
+      if (once)
+        return 0;
+      a = b;
+    }
 }

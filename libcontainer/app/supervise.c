@@ -99,26 +99,37 @@ mk_app_record_alive (const struct mk_app_record *r)
   return r->supervisor > 0 && mk_proc_start_time (r->supervisor) == r->supervisor_start;
 }
 
+/* R's status as shown, ALIVE saying whether its supervisor is there.  */
+static struct mk_app_status
+status_of (const struct mk_app_record *r, bool alive)
+{
+  struct mk_app_status st = { .word = r->status, .alive = alive };
+  if (!alive) /* its supervisor is gone */
+    st.word = strcmp (r->status, "stopped") == 0 ? "stopped" : "exited";
+  st.running = strcmp (st.word, "running") == 0;
+  return st;
+}
+
+struct mk_app_status
+mk_app_record_status (const struct mk_app_record *r)
+{
+  return status_of (r, mk_app_record_alive (r));
+}
+
 /* The record as JSON.  DERIVED: as readers see it (a gone supervisor
    means exited; uptime), else as stored.  */
 static char *
 record_to_json (const struct mk_app_record *r, bool derived, bool pretty)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  bool alive = !derived || mk_app_record_alive (r);
-  const char *status = r->status;
-  bool running;
-  if (!alive && (strcmp (status, "running") == 0 || strcmp (status, "starting") == 0
-                 || strcmp (status, "restarting") == 0))
-    status = "exited"; /* its supervisor is gone */
-  running = strcmp (status, "running") == 0;
+  struct mk_app_status st = status_of (r, !derived || mk_app_record_alive (r));
   if (pretty)
     yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_map_open (g);
   gkv (g, "name", r->name);
-  gkv (g, "status", status);
-  gki (g, "pid", running || !derived ? r->pid : 0);
-  gki (g, "supervisor", alive ? r->supervisor : 0);
+  gkv (g, "status", st.word);
+  gki (g, "pid", st.running || !derived ? r->pid : 0);
+  gki (g, "supervisor", st.alive ? r->supervisor : 0);
   gki (g, "supervisor_start", (long long)r->supervisor_start);
   gkv (g, "config", r->config);
   gkv (g, "executable", r->executable);
@@ -128,7 +139,8 @@ record_to_json (const struct mk_app_record *r, bool derived, bool pretty)
   gki (g, "started_ms", r->started_ms);
   gki (g, "finished_ms", r->finished_ms);
   if (derived)
-    gki (g, "uptime_s", running && r->started_ms ? (mk_app_now_ms () - r->started_ms) / 1000 : 0);
+    gki (g, "uptime_s",
+         st.running && r->started_ms ? (mk_app_now_ms () - r->started_ms) / 1000 : 0);
   gki (g, "exit_code", r->exit_code);
   gki (g, "signal", r->signal);
   gkb (g, "oom", r->oom);

@@ -77,6 +77,16 @@ void mk_app_record_free (struct mk_app_record *r);
 char *mk_app_record_json (const struct mk_app_record *r, bool pretty);
 /* Is its supervisor still there?  */
 bool mk_app_record_alive (const struct mk_app_record *r);
+
+/* How an app is shown (`app status`, `app list`, --json): a record whose
+   supervisor is gone reads "exited", or "stopped" when it was stopped.  */
+struct mk_app_status
+{
+  const char *word; /* starting, running, restarting, exited, stopped (R's, or static) */
+  bool alive;       /* its supervisor is there */
+  bool running;     /* its program runs: its pid and uptime mean something */
+};
+struct mk_app_status mk_app_record_status (const struct mk_app_record *r);
 /* The app names under ROOT, sorted.  */
 int mk_app_list (const char *root, char ***names, mk_error **err);
 /* ROOT/.apps/NAME */

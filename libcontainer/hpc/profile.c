@@ -1208,25 +1208,82 @@ const struct mk_extension mk_ext_hpc = {
 
 /* ---- hpc status ---------------------------------------------------------------- */
 
+/* HOLDER as the CLI sees H: H's strings (H outlives it), and a cpu list
+   and pages of its own.  */
+static void
+holder_of (const struct holding *h, struct mk_hpc_holder *holder)
+{
+  holder->root = h->root;
+  holder->id = h->id;
+  holder->hpc = h->hpc;
+  holder->cores = mk_cpulist_format (&h->cores);
+  holder->pages = xmalloc0 ((h->n_pages ? h->n_pages : 1) * sizeof (*holder->pages));
+  for (size_t i = 0; i < h->n_pages; i++)
+    holder->pages[i] = (struct mk_hpc_holder_pages){
+      .size = h->pages[i].size,
+      .node = h->pages[i].node == MK_HPC_MAX_NODES - 1 ? -1 : h->pages[i].node,
+      .count = h->pages[i].count,
+    };
+  holder->n_pages = h->n_pages;
+  holder->irq = h->irq;
+  holder->cgroup = h->cgroup;
+  holder->partition = h->partition;
+  holder->partition_note = h->partition_note;
+  holder->exclusive = h->exclusive;
+  holder->gpus = h->gpus;
+}
+
 int
-mk_hpc_status_json (char **json, mk_error **err)
+mk_hpc_status (struct mk_hpc_status **out, mk_error **err)
 {
   struct holding *v = NULL;
   size_t n = 0;
   int lock = registry_lock (err);
-  yajl_gen g;
+  struct mk_hpc_status *st;
   if (lock < 0)
     return -1;
   registry_read (&v, &n);
   close (lock);
-  g = yajl_gen_alloc (NULL);
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_array_open (g);
+  st = xmalloc0 (sizeof (*st));
+  st->records = xmalloc0 ((n ? n : 1) * sizeof (*st->records));
+  st->holders = xmalloc0 ((n ? n : 1) * sizeof (*st->holders));
   for (size_t i = 0; i < n; i++)
     if (v[i].hpc || v[i].gpus)
-      gen_holding (g, &v[i]);
-  yajl_gen_array_close (g);
-  *json = mk_json_gen_finish (g, true);
-  registry_free (v, n);
+      {
+        st->records[st->n] = v[i];
+        holder_of (&st->records[st->n], &st->holders[st->n]);
+        st->n++;
+      }
+    else
+      holding_free (&v[i]);
+  free (v);
+  *out = st;
   return 0;
+}
+
+char *
+mk_hpc_status_json (const struct mk_hpc_status *st)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_beautify, 1);
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < st->n; i++)
+    gen_holding (g, &st->records[i]);
+  yajl_gen_array_close (g);
+  return mk_json_gen_finish (g, true);
+}
+
+void
+mk_hpc_status_free (struct mk_hpc_status *st)
+{
+  if (st == NULL)
+    return;
+  for (size_t i = 0; i < st->n; i++)
+    {
+      free (st->holders[i].cores);
+      free (st->holders[i].pages);
+    }
+  registry_free (st->records, st->n);
+  free (st->holders);
+  free (st);
 }

@@ -102,8 +102,46 @@ int mk_hpc_release (const char *root, const char *id, mk_error **err);
    real-time scheduling).  */
 int mk_hpc_apply_process (const struct mk_hpc *h, mk_error **err);
 
-/* `mkrun hpc status`: every holder, as JSON (an array).  */
-int mk_hpc_status_json (char **json, mk_error **err);
+/* ---- `mkrun hpc status` -------------------------------------------------------- */
+
+struct mk_hpc_holder_pages
+{
+  uint64_t size; /* bytes: 2 MiB or 1 GiB */
+  int node;      /* the NUMA node they were taken on, -1: none */
+  uint64_t count;
+};
+
+/* What one container holds: cores (with the profile), or only GPUs.  The
+   strings from irq on are NULL where they do not apply.  */
+struct mk_hpc_holder
+{
+  const char *root, *id; /* its --root and id */
+  bool hpc;              /* holds cores (else GPUs only) */
+  char *cores;           /* the cores, a cpu list ("" for none) */
+  struct mk_hpc_holder_pages *pages;
+  size_t n_pages;
+  const char *irq;            /* irq=steer: the affinities changed, "IRQ=LIST;..." */
+  const char *cgroup;         /* cgroup v2: its cpuset directory */
+  const char *partition;      /* the partition its cores form ("isolated", "root") */
+  const char *partition_note; /* else why none was made (NULL on cgroup v1) */
+  const char *exclusive;      /* the ancestors' exclusive cpus added for it */
+  const char *gpus;           /* the GPUs given (UUIDs or indices) */
+};
+
+struct holding;
+struct mk_hpc_status
+{
+  struct mk_hpc_holder *holders;
+  size_t n;
+  struct holding *records; /* private: the registry's records the holders show */
+};
+
+/* Every holder, across every --root; free *OUT with mk_hpc_status_free.  */
+int mk_hpc_status (struct mk_hpc_status **out, mk_error **err);
+/* ST as `hpc status --json` prints it: an array of the holders in the
+   registry's own record form.  */
+char *mk_hpc_status_json (const struct mk_hpc_status *st);
+void mk_hpc_status_free (struct mk_hpc_status *st);
 
 /* The extension (extension.h): the hooks above.  */
 extern const struct mk_extension mk_ext_hpc;
