@@ -82,6 +82,15 @@ mk_strv_len (char *const *v)
   return n;
 }
 
+bool
+mk_strv_contains (char *const *v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
 ssize_t
 mk_write_all (int fd, const void *buf, size_t len)
 {

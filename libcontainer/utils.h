@@ -50,6 +50,8 @@ char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void mk_strv_free (char **v);
 size_t mk_strv_len (char *const *v);
+/* Whether the NULL-terminated V (may be NULL) holds S.  */
+bool mk_strv_contains (char *const *v, const char *s);
 
 /* Full reads/writes, retrying on EINTR and short counts.  Return the count or -1.  */
 ssize_t mk_write_all (int fd, const void *buf, size_t len);

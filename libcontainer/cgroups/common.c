@@ -1,9 +1,11 @@
 /* cgroups/common.c: layout detection, placement, the path string, and the
  * operations that are the same on v1 and v2 (enter, pids, destroy).
  * Resources are applied by v1.c / v2.c, per controller, on whichever
- * hierarchy holds the controller.  */
+ * hierarchy holds the controller; the files of a directory are read and
+ * written through files.c, which v1.c and v2.c use too.  */
 #include "config.h"
 
+#include "files.h"
 #include "internal.h"
 
 #include <dirent.h>
@@ -20,15 +22,6 @@
 
 /* The only global state of the module: the host layout, read once.  */
 static struct mk_cg_layout *layout_cache;
-
-static bool
-strv_contains (char *const *v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
 
 static void
 strv_push (char ***v, size_t *n, char *s)
@@ -140,7 +133,7 @@ detect_layout (void)
       if (strcmp (fstype, "cgroup") != 0)
         continue;
       for (tok = strtok_r (superopts, ",", &s2); tok; tok = strtok_r (NULL, ",", &s2))
-        if (strncmp (tok, "name=", 5) == 0 || strv_contains (subsystems, tok))
+        if (strncmp (tok, "name=", 5) == 0 || mk_strv_contains (subsystems, tok))
           strv_push (&ctrls, &nc, xstrdup (tok));
       if (nc == 0)
         continue;
@@ -208,24 +201,6 @@ mk_cgroup_mode (void)
   return mk_cg_layout ()->mode;
 }
 
-const struct mk_cg_dir *
-mk_cg_dir_for (const struct mk_cgroup *cg, const char *controller)
-{
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    if (strv_contains (cg->dirs[i].hier->controllers, controller))
-      return &cg->dirs[i];
-  return NULL;
-}
-
-const struct mk_cg_dir *
-mk_cg_v2_dir (const struct mk_cgroup *cg)
-{
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    if (cg->dirs[i].hier->v2)
-      return &cg->dirs[i];
-  return NULL;
-}
-
 const char *
 mk_cgroup_v2_cpuset_dir (const struct mk_cgroup *cg, const char **mountpoint)
 {
@@ -239,43 +214,6 @@ mk_cgroup_v2_cpuset_dir (const struct mk_cgroup *cg, const char **mountpoint)
         return d->dir;
       }
   return NULL;
-}
-
-int
-mk_cg_write (const struct mk_cg_dir *d, const char *file, const char *value, const char *where,
-             mk_error **err)
-{
-  _cleanup_close_ int fd = openat (d->dirfd, file, O_WRONLY | O_CLOEXEC);
-  size_t len = strlen (value);
-  int e;
-
-  if (fd >= 0 && write (fd, value, len) == (ssize_t)len)
-    return 0;
-  e = errno;
-  if (where)
-    mk_error_set (err, 0, "%s: write %s: %s (value `%s`)", where, file, strerror (e), value);
-  else
-    mk_error_set (err, 0, "write %s: %s (value `%s`)", file, strerror (e), value);
-  if (err && *err)
-    (*err)->errnum = e;
-  return -1;
-}
-
-int
-mk_cg_read (const struct mk_cg_dir *d, const char *file, char **out, mk_error **err)
-{
-  size_t len = 0;
-  if (mk_read_file_at (d->dirfd, file, out, &len, err) < 0)
-    return -1;
-  while (len > 0 && (*out)[len - 1] == '\n')
-    (*out)[--len] = '\0';
-  return 0;
-}
-
-bool
-mk_cg_has_file (const struct mk_cg_dir *d, const char *file)
-{
-  return faccessat (d->dirfd, file, F_OK, 0) == 0;
 }
 
 /* The cgroup path of this process in hierarchy H, from /proc/self/cgroup.  */
@@ -304,7 +242,7 @@ self_cgroup (const struct mk_cg_hier *h, mk_error **err)
           /* Same hierarchy if it shares a controller.  */
           char *s2 = NULL;
           for (char *c = strtok_r (ctrls, ",", &s2); c; c = strtok_r (NULL, ",", &s2))
-            if (strv_contains (h->controllers, c))
+            if (mk_strv_contains (h->controllers, c))
               return xstrdup (path);
         }
     }
@@ -632,7 +570,7 @@ mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *r, mk_error **e
 
       if (make_dir (d, d->base_len, err) < 0 || open_dir (d, err) < 0)
         goto fail;
-      if (!h->v2 && strv_contains (h->controllers, "cpuset") && mk_cg_v1_copy_cpuset (d, err) < 0)
+      if (!h->v2 && mk_strv_contains (h->controllers, "cpuset") && mk_cg_v1_copy_cpuset (d, err) < 0)
         goto fail;
       if (h->v2 && mk_cg_v2_enable_controllers (d, r, err) < 0)
         goto fail;
@@ -879,7 +817,7 @@ mk_cgroup_sub (struct mk_cgroup *cg, const char *controllers, const char *sub, m
 
       for (size_t k = 0; want && want[k] && !match; k++)
         match
-            = strv_contains (d->hier->controllers, want[k]) || strcmp (d->hier->key, want[k]) == 0;
+            = mk_strv_contains (d->hier->controllers, want[k]) || strcmp (d->hier->key, want[k]) == 0;
       if (!match)
         continue;
       path = join_path (d->path, sub);
@@ -1080,7 +1018,7 @@ mk_cgroup_io_weight_available (void)
     {
       const struct mk_cg_hier *h = &l->hiers[i];
       _cleanup_free_ char *own = NULL, *dir = NULL;
-      if (!strv_contains (h->controllers, h->v2 ? "io" : "blkio"))
+      if (!mk_strv_contains (h->controllers, h->v2 ? "io" : "blkio"))
         continue;
       own = self_cgroup (h, NULL);
       dir = host_dir (h, own ? own : "/");

@@ -1,4 +1,5 @@
-/* cgroups/internal.h: what common.c, v1.c, v2.c and devices_bpf.c share.
+/* cgroups/internal.h: what common.c, v1.c, v2.c and devices_bpf.c share:
+ * the types, and each file's entry points (files.c's are in files.h).
  *
  * The host layout is a list of hierarchies (one per v1 mount, plus the v2
  * mount).  A container cgroup is one directory per hierarchy.  Resources are
@@ -52,19 +53,8 @@ struct mk_cgroup
   int clone_fd;     /* pure v2 only */
 };
 
+/* common.c: the host layout, read once.  */
 const struct mk_cg_layout *mk_cg_layout (void);
-
-/* The directory of the hierarchy holding CONTROLLER, or NULL.  */
-const struct mk_cg_dir *mk_cg_dir_for (const struct mk_cgroup *cg, const char *controller);
-const struct mk_cg_dir *mk_cg_v2_dir (const struct mk_cgroup *cg);
-
-/* Writes VALUE to FILE in D; on failure the error reads
-   "WHERE: write FILE: strerror" (WHERE may be NULL).  */
-int mk_cg_write (const struct mk_cg_dir *d, const char *file, const char *value,
-                 const char *where, mk_error **err);
-/* Reads FILE in D, trailing newline removed.  */
-int mk_cg_read (const struct mk_cg_dir *d, const char *file, char **out, mk_error **err);
-bool mk_cg_has_file (const struct mk_cg_dir *d, const char *file);
 
 /* v1.c: per controller setters for a v1 directory.  */
 int mk_cg_v1_apply (const struct mk_cgroup *cg, const struct mk_resources *r, bool update,

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "../utils.h"
+#include "files.h"
 #include "internal.h"
 #include "../spec.h"
 

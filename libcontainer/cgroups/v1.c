@@ -3,6 +3,7 @@
  * controller and does nothing when that is a v2 one (v2.c handles it).  */
 #include "config.h"
 
+#include "files.h"
 #include "internal.h"
 
 #include <errno.h>

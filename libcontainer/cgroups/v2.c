@@ -6,6 +6,7 @@
  * host); the rest is v1.c's.  */
 #include "config.h"
 
+#include "files.h"
 #include "internal.h"
 
 #include <errno.h>
