@@ -53,8 +53,10 @@ int mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *resources, 
 int mk_cgroup_signal_all (const struct mk_cgroup *cg, int sig);
 
 /* An O_RDONLY|O_DIRECTORY fd of the v2 leaf for clone3(CLONE_INTO_CGROUP),
-   or -1 when the host is not pure v2 (v1, hybrid).  The fd belongs to CG:
-   do not close it; it stays valid until mk_cgroup_free().  */
+   on pure v2 and hybrid hosts (there the child is born in the v2 mount's
+   cgroup and joins the v1 ones after: mk_cgroup_enter's cloned_into_v2),
+   or -1 when there is no v2 hierarchy.  The fd belongs to CG: do not close
+   it; it stays valid until mk_cgroup_free().  */
 int mk_cgroup_clone_fd (const struct mk_cgroup *cg);
 
 /* Moves PID into every hierarchy (v1 tasks/cgroup.procs; the v2 one unless

@@ -50,7 +50,7 @@ struct mk_cgroup
   struct mk_cg_dir *dirs;
   size_t n_dirs;
   char *state_path; /* see cgroup.h for the format */
-  int clone_fd;     /* pure v2 only */
+  int clone_fd;     /* the v2 directory's dirfd, or -1 (see mk_cgroup_clone_fd) */
 };
 
 /* common.c: the host layout, read once.  */
