@@ -5,6 +5,8 @@
 #   make check-host         only the host bats suite
 #   make check-cgroupv2     only the cgroup v2 VM suite (tests/vm/run.sh)
 #   make check-engines      only the engine suite (tests/engines/*.bats)
+#   make check-programs     only builds the unit tests (check_PROGRAMS), which
+#                           tests/bats/unit.bats runs
 #   make check-faults       tests/faults: create/start/exec/delete cycles with
 #                           SIGKILLs, nothing may be left (CYCLES=N, default
 #                           1000; not part of make check: ~4 minutes on 2 cores)
@@ -16,12 +18,14 @@
 # "make check MKRUN=runc" reaches the recipes through the environment.
 MKRUN_TEST_ENV = MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" top_builddir="$(abs_top_builddir)"
 
-.PHONY: check-mkrun check-host check-cgroupv2 check-engines check-faults
+.PHONY: check-mkrun check-host check-cgroupv2 check-engines check-faults check-programs
 
-check-mkrun: $(bin_PROGRAMS) fuzz-check-build
+check-programs: $(check_PROGRAMS)
+
+check-mkrun: $(bin_PROGRAMS) check-programs fuzz-check-build
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh $(TESTFLAGS)
 
-check-host: $(bin_PROGRAMS) fuzz-check-build
+check-host: $(bin_PROGRAMS) check-programs fuzz-check-build
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --host-only $(TESTFLAGS)
 
 check-cgroupv2: $(bin_PROGRAMS)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bats
+# The unit tests of libcontainer's modules (tests/unit/*.c, built by make
+# check into tests/bin/): one test for each part of each.  A part that this
+# host cannot run (no root, another cgroup layout, a kernel feature missing)
+# exits 77 and says why: the test skips with that reason.  They test the
+# library, not $MKRUN.  The cgroups they make are below this process's own,
+# named after their pid.
+
+BIN="${top_builddir:-$BATS_TEST_DIRNAME/../..}/tests/bin"
+
+# unit PROGRAM [PART]: runs tests/bin/PROGRAM [PART]; passes on 0, skips on
+# 77 with the reason it printed ("SKIP PART: why").
+unit() {
+	local t="$BIN/$1"
+	[ -x "$t" ] || skip "tests/bin/$1 not built (make check, or make check-programs, builds it)"
+	run "$t" "${@:2}"
+	echo "$output"
+	if [ "$status" -eq 77 ]; then
+		skip "$(sed -n 's/^SKIP [^:]*: //p' <<<"$output" | head -n 1)"
+	fi
+	[ "$status" -eq 0 ]
+}
+
+@test "unit: cgroups: linux.resources parse errors" {
+	unit cgtest parse
+}
+
+@test "unit: cgroups: create with every v1 resource, enter, stats, load, freeze, update, destroy" {
+	unit cgtest lifecycle
+}
+
+@test "unit: cgroups: two containers below one parent, invalid paths" {
+	unit cgtest paths
+}
+
+@test "unit: cgroups: an absolute cgroupsPath" {
+	unit cgtest absolute
+}
+
+@test "unit: cgroups: failed creates on a hybrid host say why and leave nothing" {
+	unit cgtest create-errors
+}
+
+@test "unit: cgroups: the v2 BPF device program allows and denies what the rules say" {
+	unit cgtest devices-bpf
+}
