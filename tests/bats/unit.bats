@@ -44,3 +44,30 @@ unit() {
 @test "unit: cgroups: the v2 BPF device program allows and denies what the rules say" {
 	unit cgtest devices-bpf
 }
+
+@test "unit: seccomp: linux.seccomp parse errors" {
+	unit seccomp_test parse-errors
+}
+
+@test "unit: seccomp: valid filters parse; the features lists" {
+	unit seccomp_test parse-ok
+}
+
+@test "unit: seccomp: loaded filters: errnoRet, EPERM, KILL_PROCESS, argument conditions" {
+	unit seccomp_test load
+}
+
+@test "unit: seccomp: SCMP_ACT_NOTIFY answered by a listener, with the container process state" {
+	unit seccomp_test notify
+}
+
+@test "unit: seccomp: sending to a missing listener, a state that is not an object" {
+	unit seccomp_test send-errors
+}
+
+@test "unit: seccomp: tests/bin/seccomp-listener answers, logs and exits by itself" {
+	SECCOMP_LISTENER="$BIN/seccomp-listener"
+	[ -x "$SECCOMP_LISTENER" ] || skip "tests/bin/seccomp-listener not built"
+	export SECCOMP_LISTENER
+	unit seccomp_test listener
+}

@@ -1,10 +1,13 @@
-/* seccomp_test.c: unit tests for libcontainer/seccomp.c.
+/* tests/unit/seccomp_test.c: libcontainer/seccomp.c.
  *
  * Parses good and bad linux.seccomp snippets (checking the exact error
  * messages), then loads filters in forked children and checks what they see:
  * ERRNO with errnoRet, KILL_PROCESS, argument conditions, and a NOTIFY rule
- * answered by a listener in this process.  Prints PASS/FAIL per case and
- * exits non-zero when any case fails.  */
+ * answered by a listener in this process, then by tests/bin/seccomp-listener
+ * (the path in $SECCOMP_LISTENER).  Parts (check.h): parse-errors, parse-ok,
+ * load, notify and listener (seccomp user notification: Linux 5.0 and
+ * libseccomp 2.5), send-errors.  No root needed.  Built by make check as
+ * tests/bin/seccomp_test; run by make check (tests/bats/unit.bats).  */
 #include "config.h"
 
 #include <errno.h>
@@ -15,7 +18,6 @@
 #include <../include/seccomp.h>
 #endif
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +33,9 @@
 
 #include "error.h"
 #include "seccomp.h"
+#include "utils.h"
 
-static int failures;
-static int passes;
-
-static void
-report (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  printf ("%s: ", ok ? "PASS" : "FAIL");
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-  fflush (stdout);
-  if (ok)
-    passes++;
-  else
-    failures++;
-}
+#include "check.h"
 
 /* Parses JSON as linux.seccomp.  Returns 0 with *out, or -1 with *err.  */
 static int
@@ -80,10 +65,10 @@ expect_error (const char *json, const char *message)
 
   rc = parse (json, &s, &err);
   if (rc == 0)
-    report (false, "parse should fail with '%s': %s", message, json);
+    CHECK_MSG (false, "parse should fail with '%s': %s", message, json);
   else
-    report (err && err->msg && strcmp (err->msg, message) == 0, "error '%s' (got '%s')", message,
-            err && err->msg ? err->msg : "(null)");
+    CHECK_MSG (err && err->msg && strcmp (err->msg, message) == 0, "error '%s' (got '%s')", message,
+               err && err->msg ? err->msg : "(null)");
   mk_seccomp_free (s);
   mk_error_free (err);
 }
@@ -94,13 +79,14 @@ expect_ok (const char *what, const char *json)
   struct mk_seccomp *s = NULL;
   mk_error *err = NULL;
 
-  report (parse (json, &s, &err) == 0, "parse %s%s%s", what, err ? ": " : "", err ? err->msg : "");
+  CHECK_MSG (parse (json, &s, &err) == 0, "parse %s%s%s", what, err ? ": " : "",
+             err ? err->msg : "");
   mk_seccomp_free (s);
   mk_error_free (err);
 }
 
-static void
-test_parse_errors (void)
+static const char *
+part_parse_errors (void)
 {
   expect_error ("{\"defaultAction\": 1}", "linux.seccomp.defaultAction: expected a string");
   expect_error ("{}", "linux.seccomp.defaultAction: missing");
@@ -182,10 +168,11 @@ test_parse_errors (void)
         msg);
   }
 #endif
+  return NULL;
 }
 
-static void
-test_parse_ok (void)
+static const char *
+part_parse_ok (void)
 {
   expect_ok ("every action",
              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/tmp/x\", \"syscalls\": ["
@@ -236,9 +223,10 @@ test_parse_ok (void)
     for (; r[nr]; nr++)
       if (strcmp (r[nr], "SCMP_ARCH_X86_64") == 0)
         has_x86_64 = true;
-    report (na == 9 && nf >= 3 && nr >= 19 && has_x86_64,
-            "features lists: %zu actions, %zu flags, %zu architectures", na, nf, nr);
+    CHECK_MSG (na == 9 && nf >= 3 && nr >= 19 && has_x86_64,
+               "features lists: %zu actions, %zu flags, %zu architectures", na, nf, nr);
   }
+  return NULL;
 }
 
 /* Loads S in a child that then runs FN; returns the child's wait status.  */
@@ -284,7 +272,7 @@ must_parse (const char *json)
 
   if (parse (json, &s, &err) < 0)
     {
-      report (false, "parse %s: %s", json, err->msg);
+      CHECK_MSG (false, "parse %s: %s", json, err->msg);
       mk_error_free (err);
       return NULL;
     }
@@ -363,11 +351,11 @@ child_personality_query_only (void *data)
 static void
 check_exit (int status, const char *what)
 {
-  report (WIFEXITED (status) && WEXITSTATUS (status) == 0, "%s (status 0x%x)", what, status);
+  CHECK_MSG (WIFEXITED (status) && WEXITSTATUS (status) == 0, "%s (status 0x%x)", what, status);
 }
 
-static void
-test_load (void)
+static const char *
+part_load (void)
 {
   struct mk_seccomp *s;
   int status;
@@ -376,7 +364,7 @@ test_load (void)
                   "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}");
   if (s)
     {
-      report (!mk_seccomp_has_notify (s), "no notify without NOTIFY rules");
+      CHECK_MSG (!mk_seccomp_has_notify (s), "no notify without NOTIFY rules");
       check_exit (run_child (s, child_mkdir_errno, NULL), "mkdir gets errnoRet 38");
       mk_seccomp_free (s);
     }
@@ -394,8 +382,8 @@ test_load (void)
   if (s)
     {
       status = run_child (s, child_getppid, NULL);
-      report (WIFSIGNALED (status) && WTERMSIG (status) == SIGSYS,
-              "KILL_PROCESS kills with SIGSYS (status 0x%x)", status);
+      CHECK_MSG (WIFSIGNALED (status) && WTERMSIG (status) == SIGSYS,
+                 "KILL_PROCESS kills with SIGSYS (status 0x%x)", status);
       mk_seccomp_free (s);
     }
 
@@ -424,6 +412,7 @@ test_load (void)
                   "personality(0xffffffff) allowed, personality(0) EPERM (NE)");
       mk_seccomp_free (s);
     }
+  return NULL;
 }
 
 /* NOTIFY: the child loads the filter and sends the fd to our listener, as
@@ -544,7 +533,7 @@ test_notify (void)
   if (listen_fd < 0 || bind (listen_fd, (struct sockaddr *)&addr, sizeof (addr)) < 0
       || listen (listen_fd, 1) < 0)
     {
-      report (false, "notify: listen on %s: %s", addr.sun_path, strerror (errno));
+      CHECK_MSG (false, "notify: listen on %s: %s", addr.sun_path, strerror (errno));
       return;
     }
   snprintf (json, sizeof (json),
@@ -555,15 +544,15 @@ test_notify (void)
   notify_filter = must_parse (json);
   if (notify_filter == NULL)
     return;
-  report (mk_seccomp_has_notify (notify_filter), "has_notify with a NOTIFY rule");
-  report (strcmp (mk_seccomp_listener_path (notify_filter), addr.sun_path) == 0
-              && strcmp (mk_seccomp_listener_metadata (notify_filter), "hello meta") == 0,
-          "listener path and metadata");
+  CHECK_MSG (mk_seccomp_has_notify (notify_filter), "has_notify with a NOTIFY rule");
+  CHECK_MSG (strcmp (mk_seccomp_listener_path (notify_filter), addr.sun_path) == 0
+                 && strcmp (mk_seccomp_listener_metadata (notify_filter), "hello meta") == 0,
+             "listener path and metadata");
 
   pid = fork_notify_child ();
   if (receive_listener (listen_fd, buf, sizeof (buf), &notify_fd) < 0)
     {
-      report (false, "notify: receive the state and fd: %s", strerror (errno));
+      CHECK_MSG (false, "notify: receive the state and fd: %s", strerror (errno));
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       return;
@@ -579,7 +568,7 @@ test_notify (void)
     yajl_val fds = yajl_tree_get (state, p_fds, yajl_t_array);
     yajl_val v_pid = yajl_tree_get (state, p_pid, yajl_t_number);
 
-    report (
+    CHECK_MSG (
         state != NULL
             && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ver, yajl_t_string)) ?: "", "1.2.0")
                    == 0
@@ -599,7 +588,7 @@ test_notify (void)
 
   if (seccomp_notify_alloc (&req, &resp) < 0)
     {
-      report (false, "seccomp_notify_alloc");
+      CHECK_MSG (false, "seccomp_notify_alloc");
       return;
     }
   while (answered < 2)
@@ -623,14 +612,15 @@ test_notify (void)
       answered++;
     }
   seccomp_notify_free (req, resp);
-  report (answered == 2, "listener answered %d notifications", answered);
+  CHECK_MSG (answered == 2, "listener answered %d notifications", answered);
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
   check_exit (status, "child saw the listener's answers (mkdir 0 without a dir, rmdir EXDEV)");
   {
     /* With the target gone, the notify fd reports POLLHUP.  */
     struct pollfd pfd = { .fd = notify_fd, .events = POLLIN };
-    report (poll (&pfd, 1, 5000) == 1 && (pfd.revents & POLLHUP), "notify fd hangs up after exit");
+    CHECK_MSG (poll (&pfd, 1, 5000) == 1 && (pfd.revents & POLLHUP),
+               "notify fd hangs up after exit");
   }
   close (notify_fd);
   close (listen_fd);
@@ -651,16 +641,19 @@ test_send_errors (void)
   s = must_parse (json);
   if (s == NULL)
     return;
-  snprintf (expected, sizeof (expected), "connect to the seccomp listener %s/nobody.sock: %s",
+  snprintf (expected, sizeof (expected),
+            "linux.seccomp.listenerPath: connect to the seccomp listener %s/nobody.sock: %s",
             tmpdir, strerror (ENOENT));
-  mk_seccomp_send_listener (s, 0, 1, "{\"id\": \"c1\"}", &err);
-  report (err && strcmp (err->msg, expected) == 0, "send to a missing listener: '%s'",
-          err ? err->msg : "(no error)");
+  /* It closes the fd it is given, in every case: not one of ours.  */
+  mk_seccomp_send_listener (s, open ("/dev/null", O_RDONLY | O_CLOEXEC), 1, "{\"id\": \"c1\"}",
+                            &err);
+  CHECK_MSG (err && strcmp (err->msg, expected) == 0, "send to a missing listener: '%s'",
+             err ? err->msg : "(no error)");
   mk_error_free (err);
   err = NULL;
-  mk_seccomp_send_listener (s, 0, 1, "[1]", &err);
-  report (err && strstr (err->msg, "container state is not a JSON object") != NULL,
-          "send a non-object state: '%s'", err ? err->msg : "(no error)");
+  mk_seccomp_send_listener (s, open ("/dev/null", O_RDONLY | O_CLOEXEC), 1, "[1]", &err);
+  CHECK_MSG (err && strstr (err->msg, "container state is not a JSON object") != NULL,
+             "send a non-object state: '%s'", err ? err->msg : "(no error)");
   mk_error_free (err);
   mk_seccomp_free (s);
 }
@@ -747,27 +740,78 @@ test_listener_binary (const char *listener, int answer_errno)
   {
     char pid_field[64];
     snprintf (pid_field, sizeof (pid_field), "\"pid\":%d,", (int)cpid);
-    report (strstr (buf, pid_field) && strstr (buf, "\"metadata\":\"m=1\"")
-                && strstr (buf, "\"state\":{\"id\":\"c2\"}"),
-            "seccomp-listener OUTFILE: %s", buf);
+    CHECK_MSG (strstr (buf, pid_field) && strstr (buf, "\"metadata\":\"m=1\"")
+                   && strstr (buf, "\"state\":{\"id\":\"c2\"}"),
+               "seccomp-listener OUTFILE: %s", buf);
   }
   fd = open (log, O_RDONLY);
   n = fd >= 0 ? read (fd, buf, sizeof (buf) - 1) : -1;
   buf[n > 0 ? n : 0] = '\0';
   if (fd >= 0)
     close (fd);
-  report (strcmp (buf, "mkdir\nmkdir\n") == 0 || strcmp (buf, "mkdirat\nmkdirat\n") == 0,
-          "seccomp-listener OUTFILE.log lists the syscalls: %s", buf);
+  CHECK_MSG (strcmp (buf, "mkdir\nmkdir\n") == 0 || strcmp (buf, "mkdirat\nmkdirat\n") == 0,
+             "seccomp-listener OUTFILE.log lists the syscalls: %s", buf);
   unlink (out);
   unlink (log);
-  report (stat (sock, &st) < 0, "seccomp-listener removed its socket");
+  CHECK_MSG (stat (sock, &st) < 0, "seccomp-listener removed its socket");
   mk_seccomp_free (s);
 }
 
-int
-main (void)
+/* Why this host cannot run a NOTIFY rule, or NULL.  */
+static const char *
+notify_unsupported (void)
 {
+  unsigned level = seccomp_api_get ();
+  if (level < 5)
+    return check_skip ("seccomp user notification: libseccomp reports API level %u, 5 needed "
+                       "(Linux 5.0, libseccomp 2.5)",
+                       level);
+  return NULL;
+}
+
+static const char *
+part_notify (void)
+{
+  const char *why = notify_unsupported ();
+  if (why)
+    return why;
+  test_notify ();
+  return NULL;
+}
+
+static const char *
+part_send_errors (void)
+{
+  test_send_errors ();
+  return NULL;
+}
+
+static const char *
+part_listener (void)
+{
+  const char *listener = getenv ("SECCOMP_LISTENER"), *why = notify_unsupported ();
+  if (why)
+    return why;
+  if (listener == NULL || listener[0] == '\0')
+    return check_skip ("set SECCOMP_LISTENER to tests/bin/seccomp-listener");
+  test_listener_binary (listener, 0);
+  test_listener_binary (listener, EACCES);
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  static const struct check_part parts[] = {
+    { "parse-errors", part_parse_errors },
+    { "parse-ok", part_parse_ok },
+    { "load", part_load },
+    { "notify", part_notify },
+    { "send-errors", part_send_errors },
+    { "listener", part_listener },
+  };
   char template[] = "/tmp/mkrun-seccomp-test.XXXXXX";
+  int ret;
 
   alarm (60);
   tmpdir = mkdtemp (template);
@@ -776,20 +820,7 @@ main (void)
       perror ("mkdtemp");
       return 2;
     }
-  test_parse_errors ();
-  test_parse_ok ();
-  test_load ();
-  test_notify ();
-  test_send_errors ();
-  if (getenv ("SECCOMP_LISTENER"))
-    {
-      test_listener_binary (getenv ("SECCOMP_LISTENER"), 0);
-      test_listener_binary (getenv ("SECCOMP_LISTENER"), EACCES);
-    }
-  else
-    printf ("SKIP: seccomp-listener (set SECCOMP_LISTENER to its path)\n");
+  ret = check_main (argc, argv, parts, MK_ARRAY_SIZE (parts));
   rmdir (tmpdir);
-
-  printf ("%s: seccomp_test: %d passed, %d failed\n", failures ? "FAIL" : "PASS", passes, failures);
-  return failures ? 1 : 0;
+  return ret;
 }
