@@ -71,3 +71,7 @@ unit() {
 	export SECCOMP_LISTENER
 	unit seccomp_test listener
 }
+
+@test "unit: netfilter: org.mkrun.network.allow's parser; attach without cgroup v2" {
+	unit netfilter_test
+}

@@ -1,13 +1,8 @@
-/* tests/unit/netfilter_test.c: libcontainer/net/netfilter.c's parser, and
- * the error without a cgroup v2 directory (tests/bats/netfilter.bats covers
- * the programs and the bad values through mkrun).  No root needed.
- *
- *   mkdir -p /tmp/nfinc && touch /tmp/nfinc/config.h
- *   gcc -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
- *     -Wno-missing-field-initializers -D_GNU_SOURCE -iquote libcontainer -I /tmp/nfinc \
- *     -o /tmp/netfilter_test tests/unit/netfilter_test.c libcontainer/app/netfilter.c \
- *     libcontainer/error.c libcontainer/utils.c -lbpf
- *   /tmp/netfilter_test  */
+/* tests/unit/netfilter_test.c: libcontainer/net/netfilter.c's parser
+ * (org.mkrun.network.allow), and the error without a cgroup v2 directory
+ * (tests/bats/netfilter.bats covers the programs and the bad values through
+ * mkrun).  No root needed.  Built by make check as tests/bin/netfilter_test;
+ * run by make check (tests/bats/unit.bats).  */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -16,8 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "net/netfilter.h"
 #include "error.h"
+#include "net/netfilter.h"
 
 #include "check.h"
 
@@ -82,6 +77,6 @@ main (void)
                 == 0);
   mk_error_free (err);
 
-  printf ("%s\n", failures ? "FAIL" : "ok");
+  printf ("netfilter_test: %d checks, %d failed\n", checks, failures);
   return failures != 0;
 }
