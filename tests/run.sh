@@ -14,7 +14,7 @@
 #                 them with --vm-only
 #
 # Environment: MKRUN (runtime, default <repo>/mkrun), VM_TESTS (files for the
-# VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats), BATS_TEST_TIMEOUT
+# VM, default tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats tests/bats/unit.bats), BATS_TEST_TIMEOUT
 # (per test, default 120 on the host), TEST_LOG_DIR (TAP logs, default tests/logs),
 # VM_NUMA_TESTS (files for the second VM: the backports kernel, 4 cpus in 2
 # NUMA nodes; default tests/bats/hpc.bats).
@@ -152,7 +152,7 @@ vm_suite() {
 }
 
 if [ "$DO_VM" = 1 ]; then
-	vm_suite vm cgroupv2-vm "${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats}"
+	vm_suite vm cgroupv2-vm "${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats tests/bats/unit.bats}"
 	# The HPC profile again on the release's newer (backports) kernel, which
 	# has remote cpuset partitions (Linux 6.7+), with 4 cpus in 2 NUMA nodes.
 	# Single-threaded TCG: with one host thread per vCPU, 6.12's live code

@@ -6,7 +6,7 @@
 #   make check-cgroupv2     only the cgroup v2 VM suite (tests/vm/run.sh)
 #   make check-engines      only the engine suite (tests/engines/*.bats)
 #   make check-programs     only builds the unit tests (check_PROGRAMS), which
-#                           tests/bats/unit.bats runs
+#                           tests/bats/unit.bats runs (host and VM suites)
 #   make check-faults       tests/faults: create/start/exec/delete cycles with
 #                           SIGKILLs, nothing may be left (CYCLES=N, default
 #                           1000; not part of make check: ~4 minutes on 2 cores)
@@ -28,7 +28,7 @@ check-mkrun: $(bin_PROGRAMS) check-programs fuzz-check-build
 check-host: $(bin_PROGRAMS) check-programs fuzz-check-build
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --host-only $(TESTFLAGS)
 
-check-cgroupv2: $(bin_PROGRAMS)
+check-cgroupv2: $(bin_PROGRAMS) check-programs
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --vm-only $(TESTFLAGS)
 
 check-engines: $(bin_PROGRAMS)

@@ -2,7 +2,7 @@
 # Run bats files inside a QEMU (TCG) VM booted with a pure cgroup v2 hierarchy.
 #
 # Usage: tests/vm/run.sh [-f FILTER] [BATS_FILE...]
-#   BATS_FILE...  default: $VM_TESTS, or tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats
+#   BATS_FILE...  default: $VM_TESTS, or tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats tests/bats/unit.bats
 #   -f FILTER     passed to bats (only tests whose name matches)
 #
 # Environment:
@@ -66,7 +66,7 @@ done
 if [ $# -gt 0 ]; then
 	TESTS=("$@")
 else
-	read -r -a TESTS <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats}"
+	read -r -a TESTS <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats tests/bats/unit.bats}"
 fi
 
 MKRUN=${MKRUN:-${top_builddir:-$SRCDIR}/mkrun}
