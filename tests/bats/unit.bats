@@ -8,17 +8,21 @@
 
 BIN="${top_builddir:-$BATS_TEST_DIRNAME/../..}/tests/bin"
 
-# unit PROGRAM [PART]: runs tests/bin/PROGRAM [PART]; passes on 0, skips on
-# 77 with the reason it printed ("SKIP PART: why").
-unit() {
-	local t="$BIN/$1"
-	[ -x "$t" ] || skip "tests/bin/$1 not built (make check, or make check-programs, builds it)"
-	run "$t" "${@:2}"
+# run_unit COMMAND...: passes when COMMAND exits 0, skips when it exits 77
+# with the reason it printed ("SKIP PART: why").
+run_unit() {
+	run "$@"
 	echo "$output"
 	if [ "$status" -eq 77 ]; then
 		skip "$(sed -n 's/^SKIP [^:]*: //p' <<<"$output" | head -n 1)"
 	fi
 	[ "$status" -eq 0 ]
+}
+
+# unit PROGRAM [PART]: run_unit tests/bin/PROGRAM [PART].
+unit() {
+	[ -x "$BIN/$1" ] || skip "tests/bin/$1 not built (make check, or make check-programs, builds it)"
+	run_unit "$BIN/$1" "${@:2}"
 }
 
 @test "unit: cgroups: linux.resources parse errors" {
@@ -74,4 +78,10 @@ unit() {
 
 @test "unit: netfilter: org.mkrun.network.allow's parser; attach without cgroup v2" {
 	unit netfilter_test
+}
+
+@test "unit: layering: the core reaches its extensions only through extension.h" {
+	local src="$BATS_TEST_DIRNAME/../.."
+	[ -d "$src/libcontainer" ] || skip "no libcontainer sources here (the VM has only tests/)"
+	run_unit "$src/tests/unit/layering.sh"
 }

@@ -3,7 +3,7 @@
 # cgroups/) knows its extensions (hpc/, net/) only through extension.h: no
 # file of it but extension.c, the table, includes their headers or calls
 # them by name.  Nor does the core include the app front end's (app/).
-# Run by make check; exit 0 = pass.
+# Run by make check (tests/bats/unit.bats); exit 0 = pass.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 fail=0
