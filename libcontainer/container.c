@@ -327,7 +327,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   int sv[2];
   _cleanup_close_ int fifo_fd = -1;
   int console_child = -1;
-  int notify_fd = -1;
+  _cleanup_close_ int notify_fd = -1;
   bool hooks_pause;
   char cwd[PATH_MAX];
 
@@ -493,25 +493,21 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
     if (fd < 0 || mk_write_all (fd, c->config_json, strlen (c->config_json)) < 0)
       {
         mk_error_set (err, errno, "save config.json");
-        goto fail_notify;
+        return -1;
       }
   }
   if (mk_state_write (c->dirfd, &c->state, err) < 0)
-    goto fail_notify;
+    return -1;
   unlinkat (c->dirfd, MK_STATE_CREATING_FILE, 0);
   if (mk_ext_run (MK_EXT_CREATED, &x, err) < 0
       || (o->pid_file && mk_write_pid_file (o->pid_file, c->pid, err) < 0))
-    goto fail_notify;
+    return -1;
   if (notify_fd >= 0)
     {
       _cleanup_free_ char *json = mk_state_json (&c->state, MK_STATUS_CREATED, false);
-      return mk_seccomp_send_listener (c->spec->seccomp, notify_fd, c->pid, json, err);
+      return mk_seccomp_send_listener (c->spec->seccomp, steal_fd (&notify_fd), c->pid, json, err);
     }
   return 0;
-fail_notify:
-  if (notify_fd >= 0)
-    close (notify_fd);
-  return -1;
 }
 
 int

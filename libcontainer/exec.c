@@ -454,7 +454,8 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
 {
   struct exec_child c = { 0 };
   bool pidns;
-  int sv[2], notify_fd = -1;
+  int sv[2];
+  _cleanup_close_ int notify_fd = -1;
 
   if (namespaces_to_join (r->st->pid, &c.ns_flags, &pidns) < 0)
     return mk_error_set (err, errno, "the container's namespaces");
@@ -510,14 +511,14 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
   if (mk_sync_expect (r->sync_fd, MK_SYNC_READY, &notify_fd, err) < 0)
     return -1;
   if (r->console_fd >= 0 && mk_terminal_recv_master (r->console_fd, &r->master_fd, err) < 0)
-    goto fail_notify;
+    return -1;
   if (notify_fd >= 0)
     {
       struct mk_state st = *r->st;
       _cleanup_free_ char *json = NULL;
       st.pid = r->pid;
       json = mk_state_json (&st, MK_STATUS_RUNNING, false);
-      if (mk_seccomp_send_listener (r->spec->seccomp, notify_fd, r->pid, json, err) < 0)
+      if (mk_seccomp_send_listener (r->spec->seccomp, steal_fd (&notify_fd), r->pid, json, err) < 0)
         return -1;
     }
   if (wait_exec (r->sync_fd, err) < 0)
@@ -525,10 +526,6 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
   if (o->pid_file && mk_write_pid_file (o->pid_file, r->pid, err) < 0)
     return -1;
   return 0;
-fail_notify:
-  if (notify_fd >= 0)
-    close (notify_fd);
-  return -1;
 }
 
 int
