@@ -409,7 +409,7 @@ mk_signal_parse (const char *s)
   if (s == NULL)
     return -1;
   if (mk_parse_int64 (s, &n) == 0)
-    return (n > 0 && n <= SIGRTMAX) ? (int)n : -1;
+    return (n >= 0 && n <= SIGRTMAX) ? (int)n : -1;
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   for (size_t i = 0; i < MK_ARRAY_SIZE (signals); i++)

@@ -101,7 +101,8 @@ unsigned long long mk_proc_start_time (pid_t pid);
    most 16; negative ones are ignored).  */
 void mk_close_fds_from (int first, const int *keep, size_t n);
 
-/* Looks up a signal by name ("KILL", "SIGKILL", "kill") or number.  -1 if unknown.  */
+/* Looks up a signal by name ("KILL", "SIGKILL", "kill") or number (0: none,
+   as kill(2) takes it to ask whether a process is alive).  -1 if unknown.  */
 int mk_signal_parse (const char *s);
 
 #endif

@@ -34,7 +34,7 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
   int c;
   long long n;
 
-  while ((c = getopt_long (argc, argv, run ? "+b:dh" : "+b:h", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, run ? "b:dh" : "b:h", opts, NULL)) != -1)
     switch (c)
       {
       case 'b':

@@ -21,7 +21,7 @@ mk_cmd_delete (struct mk_global *g, int argc, char **argv)
   const char *id;
   mk_error *err = NULL;
 
-  while ((c = getopt_long (argc, argv, "+fh", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "fh", opts, NULL)) != -1)
     switch (c)
       {
       case 'f':

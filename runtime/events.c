@@ -67,7 +67,7 @@ mk_cmd_events (struct mk_global *g, int argc, char **argv)
   mk_error *err = NULL;
   int c;
 
-  while ((c = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "h", opts, NULL)) != -1)
     switch (c)
       {
       case 's':

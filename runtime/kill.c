@@ -22,7 +22,7 @@ mk_cmd_kill (struct mk_global *g, int argc, char **argv)
   const char *id;
   mk_error *err = NULL;
 
-  while ((c = getopt_long (argc, argv, "+ah", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "ah", opts, NULL)) != -1)
     switch (c)
       {
       case 'a':

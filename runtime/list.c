@@ -28,7 +28,7 @@ mk_cmd_list (struct mk_global *g, int argc, char **argv)
   mk_error *err = NULL;
   int c;
 
-  while ((c = getopt_long (argc, argv, "+f:qh", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "f:qh", opts, NULL)) != -1)
     switch (c)
       {
       case 'f':

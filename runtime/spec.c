@@ -27,7 +27,7 @@ mk_cmd_spec (struct mk_global *g, int argc, char **argv)
   mk_error *err = NULL;
   int c, fd;
 
-  while ((c = getopt_long (argc, argv, "+b:h", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "b:h", opts, NULL)) != -1)
     switch (c)
       {
       case 'r':

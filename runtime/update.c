@@ -37,7 +37,7 @@ mk_cmd_update (struct mk_global *g, int argc, char **argv)
   opts[MK_ARRAY_SIZE (flag_names) + 2] = (struct option){ NULL, 0, NULL, 0 };
   flags = xmalloc0 (sizeof (char *) * (size_t)(argc + 1));
 
-  while ((c = getopt_long (argc, argv, "+r:h", opts, &idx)) != -1)
+  while ((c = getopt_long (argc, argv, "r:h", opts, &idx)) != -1)
     switch (c)
       {
       case 'f':

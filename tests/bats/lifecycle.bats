@@ -513,3 +513,36 @@ wait_gone() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "lifecycle: kill ID 0 asks whether it is alive (as runc; engines use it)" {
+	update_config '.process.args = ["sleep", "100"]'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 0 ]
+	run mkrun kill c1 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	testcontainer c1 running
+	mkrun kill c1 KILL
+	wait_status c1 stopped
+	run mkrun kill c1 0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container not running"* ]]
+}
+
+@test "lifecycle: options after the container ID (as runc's CLI takes them)" {
+	update_config '.process.args = ["sleep", "100"]'
+	run mkrun_detached run c1 -d
+	[ "$status" -eq 0 ]
+	testcontainer c1 running
+	run mkrun update c1 --pids-limit 50
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run mkrun kill c1 KILL --all
+	[ "$status" -eq 0 ]
+	wait_status c1 stopped
+	run mkrun delete c1 --force
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOT/c1" ]
+	run mkrun list c1 -q
+	[ "$status" -ne 0 ] # list takes no ID: an error even after the ID-like word
+}
