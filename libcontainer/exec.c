@@ -291,6 +291,7 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
   mk_error *err = NULL;
   _cleanup_free_ char *exec_path = NULL;
   int notify_fd = -1, procfd;
+  char **env = NULL;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* While still the host's root: the v1 cgroups (the v2 one by clone3).  */
@@ -323,8 +324,8 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
       mk_error_set (&err, errno, "chdir /");
       goto fail;
     }
-  if (mk_init_prepare_process (a->spec, a->proc, a->console_fd, procfd, &exec_path, &notify_fd,
-                               &err)
+  if (mk_init_prepare_process (a->spec, a->proc, a->console_fd, procfd, &exec_path, &env,
+                               &notify_fd, &err)
       < 0)
     goto fail;
   prctl (PR_SET_PDEATHSIG, 0);
@@ -334,7 +335,7 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
     close (notify_fd);
   mk_close_fds_from (3 + a->preserve_fds, &a->sync_fd, 1);
   sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
-  execve (exec_path, a->proc->args, a->proc->env);
+  execve (exec_path, a->proc->args, env);
   mk_error_set (&err, errno, "exec `%s`", exec_path);
 fail:
   mk_sync_fail (a->sync_fd, err);

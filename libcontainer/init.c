@@ -204,7 +204,7 @@ exec_program (const struct mk_init_args *a, const char *exec_path, int keep)
   int fds[] = { a->sync_fd, a->fifo_fd, keep };
   mk_close_fds_from (3 + a->preserve_fds, fds, MK_ARRAY_SIZE (fds));
   sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
-  execve (exec_path, a->process->args, a->process->env);
+  execve (exec_path, a->process->args, a->env);
   fprintf (stderr, "mkrun: exec `%s`: %s\n", exec_path, strerror (errno));
   _exit (127);
 }
@@ -283,7 +283,7 @@ run_init_shim (const struct mk_init_args *a, const char *exec_path)
 
 int
 mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
-                         int procfd, char **exec_path, int *notify_fd, mk_error **err)
+                         int procfd, char **exec_path, char ***env, int *notify_fd, mk_error **err)
 {
   /* The extensions' apply hooks only read the spec.  */
   struct mk_ext_ctx x = { .spec = (struct mk_spec *)spec };
@@ -302,6 +302,9 @@ mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p,
   else
     {
       umask (p->has_umask ? p->umask : 022);
+      *env = mk_process_env_home (p);
+      if (*env == NULL)
+        *env = p->env;
       r = mk_process_chdir (p, err) < 0 || mk_process_find_exec (p, exec_path, err) < 0
                   || mk_process_set_labels (p, procfd, err) < 0
               ? -1
@@ -398,7 +401,7 @@ mk_init_run (struct mk_init_args *a)
     goto fail;
 
   if (mk_init_prepare_process (a->spec, p, a->console_fd, steal_fd (&a->procfd), &exec_path,
-                               &notify_fd, &err)
+                               &a->env, &notify_fd, &err)
       < 0)
     goto fail;
 

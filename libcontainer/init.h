@@ -30,6 +30,7 @@ struct mk_init_args
   bool pause_for_hooks;               /* prestart/createRuntime/createContainer hooks exist */
   int preserve_fds;
   sigset_t sigmask; /* the runtime's mask before it blocked signals */
+  char **env;       /* set by the init: process.env with HOME made sure of */
 };
 
 /* The steps the init and exec's process share, after namespaces and the
@@ -37,10 +38,11 @@ struct mk_init_args
    closed), limits, umask, cwd, the lookup of args[0], LSM labels, seccomp,
    capabilities and user.  PROCFD (a checked procfs handle for the oom
    score and labels, kernfs.h) is closed once written through, before
-   capabilities go.  *exec_path is what to execve, *notify_fd the seccomp
-   listener fd or -1.  */
+   capabilities go.  *exec_path is what to execve, *env its environment
+   (mk_process_env_home), *notify_fd the seccomp listener fd or -1.  */
 int mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p, int console_fd,
-                             int procfd, char **exec_path, int *notify_fd, mk_error **err);
+                             int procfd, char **exec_path, char ***env, int *notify_fd,
+                             mk_error **err);
 
 /* Never returns: execs process.args or reports an error on sync_fd and
    exits.  */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,53 @@ mk_process_set_user (const struct mk_process *p, mk_error **err)
   if (setresuid (p->uid, p->uid, p->uid) < 0)
     return mk_error_set (err, errno, "process.user.uid: setuid %u", (unsigned)p->uid);
   return 0;
+}
+
+/* The home of UID in the container's /etc/passwd (we are in its root):
+   malloc'ed, or NULL.  Only a regular file is read (O_NONBLOCK: an image's
+   FIFO there must not hang the init), with no NSS module.  */
+static char *
+passwd_home (uid_t uid)
+{
+  int fd = open ("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st;
+  struct passwd pw, *res;
+  char buf[4096];
+  char *home = NULL;
+  FILE *f;
+
+  if (fd < 0)
+    return NULL;
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (f = fdopen (fd, "re")) == NULL)
+    {
+      close (fd);
+      return NULL;
+    }
+  while (home == NULL && fgetpwent_r (f, &pw, buf, sizeof (buf), &res) == 0)
+    if (pw.pw_uid == uid && pw.pw_dir && pw.pw_dir[0])
+      home = xstrdup (pw.pw_dir);
+  fclose (f);
+  return home;
+}
+
+char **
+mk_process_env_home (const struct mk_process *p)
+{
+  size_t n = 0;
+  char **env;
+  _cleanup_free_ char *home = NULL;
+
+  for (char *const *e = p->env; e && *e; e++, n++)
+    if (strncmp (*e, "HOME=", 5) == 0 && (*e)[5] != '\0')
+      return NULL;
+  home = passwd_home (p->uid);
+  env = xmalloc0 ((n + 2) * sizeof (char *));
+  n = 0;
+  for (char *const *e = p->env; e && *e; e++)
+    if (strncmp (*e, "HOME=", 5) != 0)
+      env[n++] = *e;
+  env[n] = xasprintf ("HOME=%s", home ? home : "/");
+  return env;
 }
 
 int

@@ -16,6 +16,11 @@ int mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process
 int mk_process_set_user (const struct mk_process *p, mk_error **err);
 /* chdir to process.cwd and check it is inside the root (CVE-2024-21626).  */
 int mk_process_chdir (const struct mk_process *p, mk_error **err);
+/* P's environment with HOME set where it has none (or an empty one), as
+   runc does: process.user.uid's home in the container's /etc/passwd, else
+   "/".  NULL when P's own will do; else malloc'ed (the strings but HOME's
+   are P's).  Run in the container's root, before the user is set.  */
+char **mk_process_env_home (const struct mk_process *p);
 /* process.apparmorProfile and process.selinuxLabel: what the kernel
    applies at the next execve (/proc/self/attr/..., through PROCFD).  */
 int mk_process_set_labels (const struct mk_process *p, int procfd, mk_error **err);

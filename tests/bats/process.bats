@@ -314,3 +314,24 @@ status_field() {
 	fds=$(echo "$output" | tr '\n' ' ')
 	[[ "$fds" =~ ^0\ 1\ 2\ ([0-9]+\ )?$ ]]
 }
+
+@test "process: HOME defaults to the user's home in the image's /etc/passwd (as runc), for exec too" {
+	update_config '.process.env = ["PATH=/bin"] | .process.args = ["sh", "-c", "echo home=$HOME; sleep 100"]'
+	mkrun run -d c1 </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1
+	run mkrun exec c1 sh -c 'echo home=$HOME'
+	echo "exec: $output"
+	[ "$output" = "home=/root" ]
+	run mkrun exec --env HOME=/custom c1 sh -c 'echo home=$HOME'
+	[ "$output" = "home=/custom" ]
+	mkrun delete -f c1
+	# Empty counts as unset; a uid the image does not list gets /.
+	update_config '.process.env = ["PATH=/bin", "HOME="] | .process.args = ["sh", "-c", "echo home=$HOME"]'
+	run mkrun run c1
+	[ "$output" = "home=/root" ]
+	update_config '.process.user.uid = 1234'
+	run mkrun run c1
+	[ "$output" = "home=/" ]
+	update_config '.process.env = ["PATH=/bin", "HOME=/mine"]'
+	run mkrun run c1
+	[ "$output" = "home=/mine" ]
+}
