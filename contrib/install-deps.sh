@@ -15,6 +15,8 @@ PKGS=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev
 	bats jq busybox-static cpio qemu-system-x86 util-linux
+	# runc's integration suite (tests/runc-compat): its helpers use gawk
+	gawk
 	# make fuzz (tests/fuzz/) and the sanitizer build in .ci/run: clang with
 	# libFuzzer and the sanitizer runtimes (clang's UBSan reports to log_path)
 	clang libclang-rt-14-dev

@@ -15,6 +15,7 @@
 #include "foreground.h"
 #include "hooks.h"
 #include "init.h"
+#include "log.h"
 #include "namespaces.h"
 #include "rootfs.h"
 #include "seccomp.h"
@@ -99,7 +100,7 @@ run_hooks_warn (const struct mk_spec *spec, enum mk_hook_kind kind, const struct
     return;
   json = mk_state_json (st, status, false);
   if (mk_hooks_run (spec, kind, json, &e) < 0)
-    fprintf (stderr, "mkrun: warning: %s\n", e->msg);
+    mk_warn ("%s", e->msg);
   mk_error_free (e);
 }
 
@@ -207,18 +208,6 @@ creation_free (struct creation *c)
   free (c->state.created);
   free (c->state.freezer_file);
   free (c->state.cpus);
-}
-
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char buf[64];
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
 /* Checks what can be checked before anything is created.  */
@@ -446,6 +435,8 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
         close (console_child);
       return -1;
     }
+  mk_debug ("create %s: bundle %s, cgroup %s, clone flags %#x", o->id, c->bundle,
+            mk_cgroup_path (c->cg), (unsigned)a.plan.clone_flags);
   c->pid = mk_ns_clone (a.plan.clone_flags, mk_cgroup_clone_fd (c->cg));
   if (c->pid == 0)
     {
@@ -483,7 +474,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
       && mk_terminal_recv_master (c->console_fd, &c->master_fd, err) < 0)
     return -1;
 
-  c->state.created = now_rfc3339 ();
+  c->state.created = mk_now_rfc3339 ();
   /* exec and poststart/poststop hooks need the spec as it was at create,
      whatever happens to the bundle later: keep a copy (before state.json,
      so that a container that exists has it).  */
@@ -573,6 +564,13 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
   if (mk_foreground_wait (c.pid, &c.master_fd, &all, exit_code, err) < 0)
     goto fail;
   c.pid = 0;
+  if (o->keep)
+    {
+      /* --keep: the stopped container stays for state, ps and delete
+         (which runs its poststop hooks and removes its cgroup).  */
+      ret = 0;
+      goto out;
+    }
   {
     struct teardown t = { .root = o->root,
                           .id = o->id,
@@ -810,7 +808,7 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
             mk_error_free (e);
             return -1;
           }
-        fprintf (stderr, "mkrun: warning: %s: its poststop hooks are not run\n", e->msg);
+        mk_warn ("%s: its poststop hooks are not run", e->msg);
         mk_error_free (e);
       }
   }
@@ -897,7 +895,9 @@ mk_container_pause (const char *root, const char *id, bool pause, mk_error **err
   const char *refusal
       = pause ? "container `%s` is %s, not running" : "container `%s` is %s, not paused";
 
-  if (mk_container_open (root, id, true, MK_IN (pause ? MK_STATUS_RUNNING : MK_STATUS_PAUSED),
+  /* resume shares the lock: an `exec --ignore-paused` holds it while its
+     process waits, frozen, for this very resume.  */
+  if (mk_container_open (root, id, pause, MK_IN (pause ? MK_STATUS_RUNNING : MK_STATUS_PAUSED),
                          refusal, &c, err)
       < 0)
     return -1;
@@ -916,10 +916,20 @@ mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk
   struct mk_cgroup *cg = NULL;
   int ret = -1;
 
-  if (mk_container_open (root, id, false, LIVE, "container `%s` is not running", &c, err) < 0)
+  /* A stopped container lists what is left in its cgroup, as runc's ps:
+     nothing, or nothing at all where the cgroup is gone already.  */
+  if (mk_container_open (root, id, false, ANY, NULL, &c, err) < 0)
     return -1;
   if (mk_cgroup_load (c.st->cgroup_path, &cg, err) == 0 && mk_cgroup_pids (cg, pids, n, err) == 0)
     ret = 0;
+  else if (c.status == MK_STATUS_STOPPED)
+    {
+      mk_error_free (*err);
+      *err = NULL;
+      *pids = NULL;
+      *n = 0;
+      ret = 0;
+    }
   mk_cgroup_free (cg);
   return ret;
 }

@@ -21,6 +21,7 @@ struct mk_create_opts
   int preserve_fds;
   bool systemd_cgroup;
   bool detach; /* run only */
+  bool keep;   /* run only: a foreground run leaves the stopped container */
 };
 
 /* A container's state dir (locked) and state, and its status when opened.  */
@@ -40,7 +41,8 @@ void mk_container_close (struct mk_opened *c);
 
 int mk_container_create (const struct mk_create_opts *o, mk_error **err);
 /* create + start.  In the foreground, waits and sets *exit_code to the
-   container's exit status (128+N for signal N), then deletes it.  */
+   container's exit status (128+N for signal N), then deletes it (unless
+   O->keep).  */
 int mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err);
 int mk_container_start (const char *root, const char *id, mk_error **err);
 int mk_container_state (const char *root, const char *id, char **json, mk_error **err);
@@ -68,6 +70,7 @@ struct mk_exec_opts
   const char *process_label;
   const char *apparmor;
   char **cgroups;           /* --cgroup [CONTROLLERS:]PATH, each below the container's */
+  bool ignore_paused;       /* a paused container is not refused */
 };
 /* In the foreground, waits and sets *exit_code to the process's status
    (128+N for signal N); detached, returns once it runs.  */

@@ -17,6 +17,7 @@
 #include "foreground.h"
 #include "init.h"
 #include "kernfs.h"
+#include "log.h"
 #include "namespaces.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -294,6 +295,7 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
   char **env = NULL;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  mk_debug ("child process in init(): exec, pid %d", (int)getpid ());
   /* While still the host's root: the v1 cgroups (the v2 one by clone3).  */
   if (a->cg && mk_cgroup_enter_self_v1 (a->cg, &err) < 0)
     goto fail;
@@ -316,9 +318,10 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
     /* Inside now: nothing of the runtime's stays open (the state dir, the
        cgroups, the init's root), or execve could still resolve the
        program's path through /proc/self/fd/N of it (CVE-2024-21626).  */
-    int keep[] = { a->sync_fd, a->console_fd, procfd };
+    int keep[] = { a->sync_fd, a->console_fd, procfd, mk_log_fd () };
     mk_close_fds_from (3 + a->preserve_fds, keep, MK_ARRAY_SIZE (keep));
   }
+  mk_debug ("nsexec container setup: joined the container's namespaces");
   if (chdir ("/") < 0)
     {
       mk_error_set (&err, errno, "chdir /");
@@ -333,6 +336,8 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
     _exit (1);
   if (notify_fd >= 0)
     close (notify_fd);
+  mk_debug ("setns_init: about to exec %s", exec_path);
+  /* The log too (like the sync socket, it reaches the runtime).  */
   mk_close_fds_from (3 + a->preserve_fds, &a->sync_fd, 1);
   sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
   execve (exec_path, a->proc->args, env);
@@ -398,8 +403,9 @@ prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
     return -1;
   r->dirfd = c.dirfd;
   r->st = c.st;
-  if (c.status == MK_STATUS_PAUSED)
-    return mk_error_set (err, 0, "cannot exec in a paused container: resume it first");
+  if (c.status == MK_STATUS_PAUSED && !o->ignore_paused)
+    return mk_error_set (
+        err, 0, "cannot exec in a paused container: resume it first (or use --ignore-paused)");
   /* The config as create saved it, never the bundle's (which may have
      changed since); its extensions for what applies to every process.  */
   if (mk_state_saved_spec (r->dirfd, r->st, &r->spec, err) < 0 || mk_ext_parse (r->spec, err) < 0)

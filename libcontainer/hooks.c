@@ -4,15 +4,16 @@
 #include "hooks.h"
 #include "utils.h"
 
+#include <ctype.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <stdio.h>
 #include <time.h>
 
 static int
@@ -106,17 +107,23 @@ run_one (const struct mk_hook *h, const char *where, const char *state_json, mk_
   close (pipefd[1]);
   status = wait_hook (pid, h->timeout);
   if (status == -2)
-    return mk_error_set (err, 0, "%s: `%s` timed out after %d s", where, h->path, h->timeout);
+    return mk_error_set (err, 0, "%s: error running hook `%s`: timed out after %d s", where,
+                         h->path, h->timeout);
   if (status == -1)
     return mk_error_set (err, errno, "%s: wait for `%s`", where, h->path);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 127 && access (h->path, X_OK) < 0)
     return mk_error_set (err, errno, "%s: `%s`", where, h->path);
   if (WIFEXITED (status) && WEXITSTATUS (status) != 0)
-    return mk_error_set (err, 0, "%s: `%s` exited with status %d", where, h->path,
-                         WEXITSTATUS (status));
+    return mk_error_set (err, 0, "%s: error running hook `%s`: exited with status %d", where,
+                         h->path, WEXITSTATUS (status));
   if (WIFSIGNALED (status))
-    return mk_error_set (err, 0, "%s: `%s` killed by signal %d", where, h->path,
-                         WTERMSIG (status));
+    {
+      /* "killed by signal 31 (bad system call)": the number and its name.  */
+      _cleanup_free_ char *name = xstrdup (strsignal (WTERMSIG (status)));
+      name[0] = (char)tolower ((unsigned char)name[0]);
+      return mk_error_set (err, 0, "%s: error running hook `%s`: killed by signal %d (%s)", where,
+                           h->path, WTERMSIG (status), name);
+    }
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "kernfs.h"
+#include "log.h"
 #include "mounts.h"
 #include "process.h"
 #include "rootfs.h"
@@ -140,6 +141,10 @@ setup_rootfs (struct mk_init_args *a, mk_error **err)
         return mk_error_set (err, errno, "ask for the hooks");
       if (mk_sync_expect (a->sync_fd, MK_SYNC_HOOKS_DONE, NULL, err) < 0)
         return -1;
+      /* createContainer hooks run in the rootfs (their cwd), as runc's:
+         "./lib" there is the container's /lib.  */
+      if (fchdir (rootfd) < 0)
+        return mk_error_set (err, errno, "chdir to the rootfs");
       if (run_container_hooks (a, MK_HOOK_CREATE_CONTAINER, MK_STATUS_CREATING, err) < 0)
         return -1;
     }
@@ -152,9 +157,7 @@ setup_rootfs (struct mk_init_args *a, mk_error **err)
     {
       if (setsid () < 0)
         return mk_error_set (err, errno, "setsid");
-      if (mk_terminal_setup (a->console_fd, a->process->console_height, a->process->console_width,
-                             true, err)
-          < 0)
+      if (mk_terminal_setup (a->console_fd, a->process, true, err) < 0)
         return -1;
       close (a->console_fd);
       a->console_fd = -1;
@@ -202,6 +205,8 @@ static void __attribute__ ((noreturn))
 exec_program (const struct mk_init_args *a, const char *exec_path, int keep)
 {
   int fds[] = { a->sync_fd, a->fifo_fd, keep };
+  mk_debug ("init: closing the pipe to signal completion: exec %s", exec_path);
+  /* (The log is closed here too.)  */
   mk_close_fds_from (3 + a->preserve_fds, fds, MK_ARRAY_SIZE (fds));
   sigprocmask (SIG_SETMASK, &a->sigmask, NULL);
   execve (exec_path, a->process->args, a->env);
@@ -293,8 +298,7 @@ mk_init_prepare_process (const struct mk_spec *spec, const struct mk_process *p,
   /* (The init may have set its terminal up already, as session leader.)  */
   if (getsid (0) != getpid () && setsid () < 0)
     r = mk_error_set (err, errno, "setsid");
-  else if (p->terminal && console_fd >= 0
-           && mk_terminal_setup (console_fd, p->console_height, p->console_width, false, err) < 0)
+  else if (p->terminal && console_fd >= 0 && mk_terminal_setup (console_fd, p, false, err) < 0)
     r = -1;
   else if (mk_process_apply_limits (spec, p, procfd, err) < 0
            || mk_ext_run (MK_EXT_APPLY, &x, err) < 0)
@@ -363,7 +367,7 @@ mk_init_run (struct mk_init_args *a)
        state directories, the caller's strays): close it all now rather than
        at exec, where execve would still resolve the program's path through
        /proc/self/fd/N of a directory (CVE-2024-21626).  */
-    int keep[] = { a->sync_fd, a->fifo_fd, a->console_fd };
+    int keep[] = { a->sync_fd, a->fifo_fd, a->console_fd, mk_log_fd () };
     mk_close_fds_from (3 + a->preserve_fds, keep, MK_ARRAY_SIZE (keep));
   }
   /* The host's /proc is still ours: the init's own writes to procfs
@@ -384,6 +388,8 @@ mk_init_run (struct mk_init_args *a)
       mk_error_set (&err, errno, "chdir to the bundle");
       goto fail;
     }
+  mk_debug ("child process in init(): pid %d on the host", (int)a->host_pid);
+  mk_debug ("nsexec container setup: namespaces, then the root filesystem");
   if (setup_namespaces (a, &err) < 0)
     goto fail;
   if (mk_spec_namespace (a->spec, CLONE_NEWUTS) && mk_set_hostname (a->spec, &err) < 0)

@@ -20,8 +20,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define PROC_FD_PATH(buf, fd) snprintf (buf, sizeof (buf), "/proc/self/fd/%d", fd)
-
 /* ---- resolving inside the root -------------------------------------- */
 
 static int
@@ -305,13 +303,20 @@ mk_mount_readonly_fd (int targetfd)
 
 /* ---- mounting --------------------------------------------------------- */
 
+const struct mk_mount *
+mk_mounts_dev (const struct mk_spec *spec)
+{
+  const struct mk_mount *dev = NULL;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (strcmp (spec->mounts[i].destination, "/dev") == 0 && !spec->mounts[i].bind)
+      dev = &spec->mounts[i];
+  return dev;
+}
+
 bool
 mk_mounts_has_dev_tmpfs (const struct mk_spec *spec)
 {
-  for (size_t i = 0; i < spec->n_mounts; i++)
-    if (strcmp (spec->mounts[i].destination, "/dev") == 0 && !spec->mounts[i].bind)
-      return true;
-  return false;
+  return mk_mounts_dev (spec) != NULL;
 }
 
 unsigned long
@@ -692,24 +697,24 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
         return mk_error_set (err, errno, "%s.source: `%s`", where, m->source);
       is_dir = S_ISDIR (st.st_mode);
     }
+  /* The kernel's own file systems go where the destination says, on a
+     real directory (as runc), not where an image's symlink points: the
+     runtime writes through them later, and checks them (see rootfs.c).
+     Refused before anything is made at a symlink's target.  */
+  if (kernfs)
+    {
+      _cleanup_close_ int fd = mk_open_in_root_nosymlinks (ctx->rootfd, m->destination, O_PATH);
+      if (fd < 0 && errno == ELOOP)
+        return mk_error_set (err, 0,
+                             "%s.destination: `%s` must be mounted on ordinary directory (it "
+                             "goes through a symlink in the rootfs)",
+                             where, m->destination);
+    }
   if (mk_mkpath_in_root (ctx->rootfd, m->destination, !is_dir, &targetfd, &e) < 0)
     {
       mk_error_set (err, e->errnum, "%s.destination: %s", where, e->msg);
       mk_error_free (e);
       return -1;
-    }
-  if (kernfs)
-    {
-      /* The kernel's own file systems go where the destination says, not
-         where an image's symlink points (the runtime writes through them
-         later, and checks them: see rootfs.c).  */
-      _cleanup_close_ int direct = mk_open_in_root_nosymlinks (ctx->rootfd, m->destination, O_PATH);
-      if (direct < 0)
-        return mk_error_set (err, errno == ELOOP ? 0 : errno,
-                             errno == ELOOP ? "%s.destination: `%s` goes through a symlink in the "
-                                              "rootfs (refused for %s)"
-                                            : "%s.destination: `%s` (%s)",
-                             where, m->destination, type);
     }
   PROC_FD_PATH (target, targetfd);
 
@@ -734,6 +739,11 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
     {
       unsigned long flags = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
       int r;
+      /* A read-only /dev is made read-write, for the mounts, devices and
+         console still to come in it, then read-only at the end
+         (mk_rootfs_finish), as runc does.  */
+      if (m == mk_mounts_dev (ctx->spec))
+        flags &= ~MS_RDONLY;
       if (type && strcmp (type, "cgroup2") == 0 && ctx->before_cgroup)
         {
           if (ctx->before_cgroup (ctx->arg, err) < 0)

@@ -53,7 +53,13 @@ int mk_mount_bind_fd (int srcfd, int targetfd, bool recursive);
 int mk_mount_empty_fd (int targetfd);
 int mk_mount_readonly_fd (int targetfd);
 
-/* Whether the spec mounts a fresh filesystem (not a bind) on /dev.  */
+/* BUF (a char array) = "/proc/self/fd/FD": the path of a checked descriptor
+   for the calls that take only paths (mount(2)).  */
+#define PROC_FD_PATH(buf, fd) snprintf (buf, sizeof (buf), "/proc/self/fd/%d", fd)
+
+/* Whether the spec mounts a fresh filesystem (not a bind) on /dev; the
+   last such mount, or NULL.  */
 bool mk_mounts_has_dev_tmpfs (const struct mk_spec *spec);
+const struct mk_mount *mk_mounts_dev (const struct mk_spec *spec);
 
 #endif

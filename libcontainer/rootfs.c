@@ -286,6 +286,22 @@ mk_rootfs_finish (const struct mk_spec *spec, int procfd, dev_t proc_dev, mk_err
   for (char **p = spec->masked_paths; p && *p; p++)
     if (mask_path (rootfd, &nullfd, *p, err) < 0)
       return -1;
+  {
+    /* A read-only /dev, mounted read-write until now (mounts.c).  */
+    const struct mk_mount *dev = mk_mounts_dev (spec);
+    if (dev && (dev->flags & MS_RDONLY))
+      {
+        _cleanup_close_ int devfd = mk_open_in_root_nosymlinks (rootfd, "/dev", O_PATH);
+        char path[64];
+        if (devfd < 0)
+          return mk_error_set (err, errno, "open /dev");
+        PROC_FD_PATH (path, devfd);
+        if (mount (NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mk_mount_flags_of (path),
+                   NULL)
+            < 0)
+          return mk_error_set (err, errno, "mounts: remount /dev read-only");
+      }
+  }
   if (spec->root_readonly
       && mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mk_mount_flags_of ("/"), NULL)
              < 0)

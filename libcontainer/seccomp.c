@@ -455,8 +455,8 @@ parse_syscall (struct mk_seccomp *s, yajl_val v, const char *path, mk_error **er
       /* The runtime writes to its sync pipe after the filter is loaded and
          before anyone listens to the notify fd: that would hang.  */
       if (action == SCMP_ACT_NOTIFY && strcmp (name, "write") == 0)
-        return mk_error_set (err, 0, "%s[%zu]: SCMP_ACT_NOTIFY cannot be used for \"write\"",
-                             names_path, i);
+        return mk_error_set (
+            err, 0, "%s[%zu]: SCMP_ACT_NOTIFY cannot be used for the write syscall", names_path, i);
       rc = add_rule (s, action, nr, args, n_args);
       if (rc < 0)
         return mk_error_set (err, -rc, "%s: add rule for \"%s\"", path, name);
@@ -723,7 +723,8 @@ send_listener (const struct mk_seccomp *s, int notify_fd, pid_t pid, const char 
   strncpy (addr.sun_path, s->listener_path, sizeof (addr.sun_path) - 1);
   while (connect (sock, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     if (errno != EINTR)
-      return mk_error_set (err, errno, "connect to the seccomp listener %s", s->listener_path);
+      return mk_error_set (err, errno, "failed to connect with seccomp agent at %s",
+                           s->listener_path);
 
   memset (&control, 0, sizeof (control));
   iov.iov_base = msg;

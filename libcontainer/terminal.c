@@ -99,9 +99,9 @@ open_peer (int master, mk_error **err)
 }
 
 int
-mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, bool console,
-                   mk_error **err)
+mk_terminal_setup (int console_fd, const struct mk_process *p, bool console, mk_error **err)
 {
+  unsigned short rows = p->console_height, cols = p->console_width;
   _cleanup_close_ int master = -1;
   _cleanup_close_ int slave = -1;
   char name[64];
@@ -114,6 +114,11 @@ mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, boo
   slave = open_peer (master, err);
   if (slave < 0)
     return -1;
+  /* The pty belongs to the process's user, as a login's does (and runc's):
+     it may chmod it, mesg works.  Its group is devpts's gid= (tty).  A user
+     the user namespace does not map keeps it root's.  */
+  if (fchown (slave, p->uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+    return mk_error_set (err, errno, "process.terminal: give the pty to uid %u", (unsigned)p->uid);
   if (rows || cols)
     {
       struct winsize ws = { .ws_row = rows, .ws_col = cols };

@@ -17,10 +17,11 @@ int mk_console_connect (const char *path, int *fd, mk_error **err);
 int mk_console_socket (const char *console_socket, int *runtime_fd, int *child_fd, mk_error **err);
 /* After /dev/pts is mounted and the root pivoted, as session leader: a
    pty from the container's /dev/ptmx, its master sent over CONSOLE_FD, the
-   other end made the controlling terminal and stdio; CONSOLE (the init):
+   other end (owned by P's uid, sized as P says) made the controlling
+   terminal and stdio; CONSOLE (the init):
    also bound on /dev/console.  */
-int mk_terminal_setup (int console_fd, unsigned short rows, unsigned short cols, bool console,
-                       mk_error **err);
+struct mk_process;
+int mk_terminal_setup (int console_fd, const struct mk_process *p, bool console, mk_error **err);
 /* Receives a pty master sent over SOCK (by an init): for `run` in the
    foreground without --console-socket.  */
 int mk_terminal_recv_master (int sock, int *master, mk_error **err);

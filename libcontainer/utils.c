@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 void *
 xmalloc0 (size_t size)
@@ -46,15 +47,35 @@ xstrdup (const char *s)
 }
 
 char *
+xvasprintf (const char *fmt, va_list ap)
+{
+  char *r;
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  return r;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   va_list ap;
   char *r;
   va_start (ap, fmt);
-  if (vasprintf (&r, fmt, ap) < 0)
-    abort ();
+  r = xvasprintf (fmt, ap);
   va_end (ap);
   return r;
+}
+
+char *
+mk_now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return xasprintf ("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
 void

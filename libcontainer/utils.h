@@ -3,6 +3,7 @@
 #ifndef MK_UTILS_H
 #define MK_UTILS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -48,6 +49,9 @@ void *xmalloc0 (size_t size);
 void *xrealloc (void *p, size_t size);
 char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+char *xvasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
+/* Now, as runtime-spec's state and the log write it: 2006-01-02T15:04:05.999999999Z.  */
+char *mk_now_rfc3339 (void);
 void mk_strv_free (char **v);
 size_t mk_strv_len (char *const *v);
 /* Whether the NULL-terminated V (may be NULL) holds S.  */

@@ -2,52 +2,13 @@
 #include "config.h"
 
 #include "cli.h"
+#include "log.h"
 #include "utils.h"
 
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <yajl/yajl_gen.h>
-
-static void
-log_line (const struct mk_global *g, const char *level, const char *msg)
-{
-  FILE *f;
-  char ts[64];
-  struct timespec now;
-  struct tm tm;
-
-  if (g->log == NULL)
-    return;
-  f = fopen (g->log, "ae");
-  if (f == NULL)
-    return;
-  clock_gettime (CLOCK_REALTIME, &now);
-  gmtime_r (&now.tv_sec, &tm);
-  strftime (ts, sizeof (ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (g->log_json)
-    {
-      yajl_gen gen = yajl_gen_alloc (NULL);
-      const unsigned char *buf;
-      size_t len;
-      yajl_gen_map_open (gen);
-      yajl_gen_string (gen, (const unsigned char *) "level", 5);
-      yajl_gen_string (gen, (const unsigned char *) level, strlen (level));
-      yajl_gen_string (gen, (const unsigned char *) "msg", 3);
-      yajl_gen_string (gen, (const unsigned char *) msg, strlen (msg));
-      yajl_gen_string (gen, (const unsigned char *) "time", 4);
-      yajl_gen_string (gen, (const unsigned char *) ts, strlen (ts));
-      yajl_gen_map_close (gen);
-      yajl_gen_get_buf (gen, &buf, &len);
-      fprintf (f, "%.*s\n", (int) len, buf);
-      yajl_gen_free (gen);
-    }
-  else
-    fprintf (f, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level, msg);
-  fclose (f);
-}
 
 /* MSG with its control characters written as C escapes (\n, \t, \x1b): a
    message quotes what a config.json or a YAML held, and a refusal stays one
@@ -82,7 +43,7 @@ mk_cli_fail (const struct mk_global *g, const char *id, mk_error *err)
   else
     line = xasprintf ("%s: %s", g->command, msg);
   fprintf (stderr, "mkrun: %s\n", line);
-  log_line (g, "error", line);
+  mk_log_file_only (MK_LOG_ERROR, line);
   mk_error_free (err);
   return 1;
 }
@@ -100,7 +61,7 @@ mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
   safe = one_line (msg ? msg : "bad usage");
   line = xasprintf ("%s: %s", g->command, safe);
   fprintf (stderr, "mkrun: %s (see `mkrun %s --help`)\n", line, g->command);
-  log_line (g, "error", line);
+  mk_log_file_only (MK_LOG_ERROR, line);
   free (msg);
   return 1;
 }

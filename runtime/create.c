@@ -66,23 +66,30 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
         o->detach = true;
         break;
       case 'k':
+        if (!run)
+          goto bad;
+        o->keep = true;
+        break;
       case 'S':
         break;
       case 'h':
-        printf ("Usage: mkrun %s [OPTIONS] ID\n\n"
-                "%s\n\n"
-                "Options:\n"
-                "  -b, --bundle DIR         the bundle (default: the current directory)\n"
-                "  --console-socket PATH    send the pty master of a terminal to this socket\n"
-                "  --pid-file FILE          write the init's pid to FILE\n"
-                "  --no-pivot               do not use pivot_root (ramfs roots)\n"
-                "  --no-new-keyring         keep the caller's session keyring\n"
-                "  --preserve-fds N         pass N more descriptors from 3 on\n"
-                "%s",
-                run ? "run" : "create",
-                run ? "Create and start a container; in the foreground, exit with its status."
-                    : "Create a container whose process waits for `mkrun start`.",
-                run ? "  -d, --detach             return once the process runs\n" : "");
+        printf (
+            "Usage: mkrun %s [OPTIONS] ID\n\n"
+            "%s\n\n"
+            "Options:\n"
+            "  -b, --bundle DIR         the bundle (default: the current directory)\n"
+            "  --console-socket PATH    send the pty master of a terminal to this socket\n"
+            "  --pid-file FILE          write the init's pid to FILE\n"
+            "  --no-pivot               do not use pivot_root (ramfs roots)\n"
+            "  --no-new-keyring         keep the caller's session keyring\n"
+            "  --preserve-fds N         pass N more descriptors from 3 on\n"
+            "%s",
+            run ? "run" : "create",
+            run ? "Create and start a container; in the foreground, exit with its status."
+                : "Create a container whose process waits for `mkrun start`.",
+            run ? "  -d, --detach             return once the process runs\n"
+                  "  --keep                   keep the stopped container (state, ps; then delete)\n"
+                : "");
         return -2;
       default:
       bad:

@@ -26,7 +26,8 @@ usage (void)
           "       mkrun exec [OPTIONS] --process FILE ID\n\n"
           "Run a process in a created or running container: it joins the container's\n"
           "namespaces and cgroup, with its seccomp filter, capabilities, rlimits and\n"
-          "labels.  In the foreground mkrun exits with the process's status.\n\n"
+          "labels.  In the foreground mkrun exits with the process's status; when mkrun\n"
+          "itself fails, with 255 (as runc), so the two cannot be confused.\n\n"
           "Options:\n"
           "  -p, --process FILE       the process as a JSON object (runtime-spec process)\n"
           "  -t, --tty                give the process a terminal\n"
@@ -42,7 +43,9 @@ usage (void)
           "  --preserve-fds N         pass N more descriptors from 3 on\n"
           "  --process-label LABEL    SELinux label of the process\n"
           "  --apparmor PROFILE       AppArmor profile of the process\n"
-          "  --cgroup [CTRL[,CTRL]:]PATH  run in this sub-cgroup of the container\n");
+          "  --cgroup [CTRL[,CTRL]:]PATH  run in this sub-cgroup of the container\n"
+          "  --ignore-paused          exec into a paused container (the process waits,\n"
+          "                           frozen, until the container is resumed)\n");
 }
 
 int
@@ -132,6 +135,7 @@ mk_cmd_exec (struct mk_global *g, int argc, char **argv)
         strv_push (&cgroups, optarg);
         break;
       case 'I':
+        o.ignore_paused = true;
         break;
       case 'h':
         usage ();
@@ -152,6 +156,9 @@ mk_cmd_exec (struct mk_global *g, int argc, char **argv)
   o.cgroups = cgroups;
   o.additional_gids = gids;
   if (mk_container_exec (&o, &exit_code, &err) < 0)
-    return mk_cli_fail (g, o.id, err);
+    {
+      mk_cli_fail (g, o.id, err);
+      return 255;
+    }
   return exit_code;
 }

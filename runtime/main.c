@@ -3,10 +3,12 @@
 
 #include "cli.h"
 #include "exe.h"
+#include "log.h"
 #include "utils.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,9 +89,9 @@ usage (FILE *out)
                 "  mkrun app start|stop|restart|status|list|logs|monitor|rm NAME\n");
   fprintf (out, "\nGlobal options:\n"
                 "  --root DIR            state directory (default /run/mkrun)\n"
-                "  --log FILE            also write errors to FILE\n"
+                "  --log FILE            write the log (errors, warnings, --debug) to FILE\n"
                 "  --log-format FORMAT   text or json\n"
-                "  --debug               verbose log\n"
+                "  --debug               log each step (to stderr, or to --log)\n"
                 "  --systemd-cgroup      place cgroups through systemd (needs systemd)\n"
                 "  -v, --version         print the version\n"
                 "  -h, --help            this help\n\n"
@@ -145,7 +147,11 @@ main (int argc, char **argv)
       case 'R':
         break; /* accepted for runc compatibility */
       case 'v':
-        printf ("mkrun version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+        {
+          const struct scmp_version *sv = seccomp_version ();
+          printf ("mkrun version %s\ncommit: %s\nspec: 1.2.0\nlibseccomp: %u.%u.%u\n",
+                  PACKAGE_VERSION, MK_COMMIT, sv->major, sv->minor, sv->micro);
+        }
         return 0;
       case 'h':
         usage (stdout);
@@ -154,6 +160,11 @@ main (int argc, char **argv)
         usage (stderr);
         return 1;
       }
+  if (mk_log_setup (g.log, g.log_json, g.debug) < 0)
+    {
+      fprintf (stderr, "mkrun: --log `%s`: %s\n", g.log, strerror (errno));
+      return 1;
+    }
   if (app_at)
     {
       int cargc = argc - app_at + 1;

@@ -1,12 +1,15 @@
 #!/bin/bash
 # mkrun's test driver (what "make check" runs).
 #
-# Usage: tests/run.sh [--host-only|--vm-only|--engines-only] [--no-engines]
-#                     [-f REGEX] [BATS_FILE|NAME...]
+# Usage: tests/run.sh [--host-only|--vm-only|--engines-only|--runc-compat-only]
+#                     [--no-engines] [-f REGEX] [BATS_FILE|NAME...]
 #   --host-only   only the bats suite on this host
 #   --vm-only     only the cgroup v2 VM suite (tests/vm/run.sh)
 #   --engines-only  only the engine suite (tests/engines/*.bats: Podman,
 #                 containerd, CRI, Docker, Slurm running through mkrun)
+#   --runc-compat-only  only runc's own integration suite with mkrun as
+#                 runc (tests/runc-compat/run.sh: its expected failures are
+#                 skips with their reasons); part of a run without BATS_FILEs
 #   --no-engines  everything but the engine suite
 #   -f REGEX      only tests whose name matches (bats -f), host and VM
 #   BATS_FILE...  only these files (tests/bats/foo.bats, or just "foo"); the VM
@@ -27,21 +30,22 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRCDIR=$(cd "$HERE/.." && pwd)
 cd "$SRCDIR" || exit 2
 
-DO_HOST=1 DO_VM=1 DO_ENGINES=1
+DO_HOST=1 DO_VM=1 DO_ENGINES=1 DO_RUNC=1
 FILTER=()
 FILES=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--host-only) DO_VM=0 DO_ENGINES=0 ;;
-	--vm-only) DO_HOST=0 DO_ENGINES=0 ;;
-	--engines-only) DO_HOST=0 DO_VM=0 ;;
+	--host-only) DO_VM=0 DO_ENGINES=0 DO_RUNC=0 ;;
+	--vm-only) DO_HOST=0 DO_ENGINES=0 DO_RUNC=0 ;;
+	--engines-only) DO_HOST=0 DO_VM=0 DO_RUNC=0 ;;
+	--runc-compat-only) DO_HOST=0 DO_VM=0 DO_ENGINES=0 ;;
 	--no-engines) DO_ENGINES=0 ;;
 	-f | --filter)
 		FILTER=(-f "$2")
 		shift
 		;;
 	-h | --help)
-		sed -n '2,22p' "$0"
+		sed -n '2,25p' "$0"
 		exit 0
 		;;
 	-*)
@@ -185,6 +189,15 @@ if [ "$DO_ENGINES" = 1 ]; then
 	else
 		echo "=== engine suite: nothing selected"
 	fi
+fi
+
+if [ "$DO_RUNC" = 1 ] && [ ${#FILES[@]} -eq 0 ]; then
+	TAP=$LOGDIR/runc-compat.tap
+	echo "=== runc's integration suite (tests/runc-compat)"
+	start=$SECONDS
+	"$HERE/runc-compat/run.sh" "${FILTER[@]}" </dev/null 2>&1 | tee "$TAP"
+	echo "# runc-compat suite took $((SECONDS - start)) s"
+	count_tap runc-compat "$TAP"
 fi
 
 if [ ${#FAILURES[@]} -gt 0 ]; then

@@ -5,6 +5,8 @@
 #   make check-host         only the host bats suite
 #   make check-cgroupv2     only the cgroup v2 VM suite (tests/vm/run.sh)
 #   make check-engines      only the engine suite (tests/engines/*.bats)
+#   make check-runc-compat  only runc's integration suite with mkrun in runc's
+#                           place (tests/runc-compat/run.sh; part of make check)
 #   make check-programs     only builds the unit tests (check_PROGRAMS), which
 #                           tests/bats/unit.bats runs (host and VM suites)
 #   make check-faults       tests/faults: create/start/exec/delete cycles with
@@ -18,7 +20,7 @@
 # "make check MKRUN=runc" reaches the recipes through the environment.
 MKRUN_TEST_ENV = MKRUN="$${MKRUN:-$(abs_top_builddir)/mkrun}" top_builddir="$(abs_top_builddir)"
 
-.PHONY: check-mkrun check-host check-cgroupv2 check-engines check-faults check-programs
+.PHONY: check-mkrun check-host check-cgroupv2 check-engines check-runc-compat check-faults check-programs
 
 check-programs: $(check_PROGRAMS)
 
@@ -34,13 +36,17 @@ check-cgroupv2: $(bin_PROGRAMS) check-programs
 check-engines: $(bin_PROGRAMS)
 	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --engines-only $(TESTFLAGS)
 
+check-runc-compat: $(bin_PROGRAMS) $(noinst_PROGRAMS)
+	$(MKRUN_TEST_ENV) $(top_srcdir)/tests/run.sh --runc-compat-only $(TESTFLAGS)
+
 check-faults: $(bin_PROGRAMS) tests/bin/faultkill$(EXEEXT)
 	$(MKRUN_TEST_ENV) CYCLES="$(CYCLES)" $(top_srcdir)/tests/faults
 
 clean-local: clean-mkrun-tests
 .PHONY: clean-mkrun-tests
 clean-mkrun-tests:
-	rm -rf $(top_builddir)/tests/logs $(top_srcdir)/tests/vm/work/initramfs \
+	rm -rf $(top_builddir)/tests/logs $(top_builddir)/tests/runc-compat/work \
+		$(top_srcdir)/tests/vm/work/initramfs \
 		$(top_srcdir)/tests/vm/work/initramfs.cpio
 
 # Fuzzing (tests/fuzz/): libFuzzer targets for the parsers of untrusted input,

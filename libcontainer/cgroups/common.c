@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../log.h"
 #include "../utils.h"
 
 /* The only global state of the module: the host layout, read once.  */
@@ -558,9 +559,47 @@ mk_cgroup_plan (const char *cgroups_path, const char *id, struct mk_cgroup **out
   return 0;
 }
 
+/* A cgroup that was there before us (as runc does): a frozen one is
+   refused, the container would hang in it; processes already in it are a
+   warning (*WARNED: said once, not for each hierarchy).  */
+static int
+check_existing (const struct mk_cg_dir *d, bool *warned, mk_error **err)
+{
+  _cleanup_free_ char *freezer = NULL, *procs = NULL;
+  size_t n = 0;
+
+  if (d->hier->v2)
+    {
+      if (mk_cg_read (d, "cgroup.freeze", &freezer, NULL) == 0 && strcmp (freezer, "0") != 0)
+        goto frozen;
+    }
+  else if (mk_strv_contains (d->hier->controllers, "freezer")
+           && mk_cg_read (d, "freezer.state", &freezer, NULL) == 0
+           && strcmp (freezer, "THAWED") != 0)
+    goto frozen;
+  if (*warned || mk_cg_read (d, "cgroup.procs", &procs, NULL) < 0)
+    return 0;
+  for (char *p = procs; *p; p++)
+    n += *p == '\n' || (p[1] == '\0' && *p != '\n');
+  if (n > 0)
+    {
+      mk_warn ("container's cgroup is not empty: %zu process%s already in `%s`", n,
+               n == 1 ? "" : "es", d->dir);
+      *warned = true;
+    }
+  return 0;
+
+frozen:
+  return mk_error_set (err, 0,
+                       "container's cgroup unexpectedly frozen: `%s` (thaw it, or use another "
+                       "linux.cgroupsPath)",
+                       d->dir);
+}
+
 int
 mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *r, mk_error **err)
 {
+  bool warned = false;
   for (size_t i = 0; i < cg->n_dirs; i++)
     cg->dirs[i].n_created = 0;
   for (size_t i = 0; i < cg->n_dirs; i++)
@@ -569,6 +608,8 @@ mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *r, mk_error **e
       const struct mk_cg_hier *h = d->hier;
 
       if (make_dir (d, d->base_len, err) < 0 || open_dir (d, err) < 0)
+        goto fail;
+      if (d->n_created == 0 && check_existing (d, &warned, err) < 0)
         goto fail;
       if (!h->v2 && mk_strv_contains (h->controllers, "cpuset") && mk_cg_v1_copy_cpuset (d, err) < 0)
         goto fail;
@@ -798,7 +839,8 @@ mk_cgroup_sub (struct mk_cgroup *cg, const char *controllers, const char *sub, m
   bool found = false;
 
   if (sub[0] == '\0' || strstr (sub, "..") || strchr (sub, ';') || strchr (sub, '#'))
-    return mk_error_set (err, 0, "`%s`: expected a path below the container's cgroup", sub);
+    return mk_error_set (
+        err, 0, "%s is not a sub cgroup path (expected a path below the container's cgroup)", sub);
   if (controllers)
     {
       _cleanup_free_ char *copy = xstrdup (controllers);

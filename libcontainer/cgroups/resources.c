@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../log.h"
 #include "../utils.h"
 
 static yajl_val
@@ -375,15 +376,17 @@ parse_devices (yajl_val arr, const char *where, struct mk_resources *r, mk_error
         strcpy (d->access, "rwm");
       else
         {
-          for (const char *p = access; *p; p++)
-            if (strchr ("rwm", *p) == NULL)
-              return mk_error_set (err, 0,
-                                   "%s.access: unknown access `%c` in `%s` (expected r, w, m)", w,
-                                   *p, access);
+          /* Other letters are ignored, as runc ignores them (engines
+             have sent "rwa"), with a warning; none of r, w, m is an
+             error.  */
           for (const char *p = "rwm"; *p; p++)
             if (strchr (access, *p))
               d->access[k++] = *p;
           d->access[k] = '\0';
+          if (k == 0)
+            return mk_error_set (err, 0, "%s.access: `%s` has none of r, w, m", w, access);
+          if (strspn (access, "rwm") != strlen (access))
+            mk_warn ("%s.access: ignoring what is not r, w or m in `%s`", w, access);
         }
     }
   return 0;

@@ -391,6 +391,16 @@ apply_unified (const struct mk_cgroup *cg, const struct mk_resources *r, mk_erro
   for (size_t i = 0; d && i < r->n_unified; i++)
     {
       _cleanup_free_ char *where = xasprintf ("linux.resources.unified.%s", r->unified_keys[i]);
+      _cleanup_free_ char *controller = xstrdup (r->unified_keys[i]);
+      controller[strcspn (controller, ".")] = '\0';
+      /* A key of a controller that is not on the v2 hierarchy (a hybrid
+         host's are on v1) is the config's mistake, not a failed write.  */
+      if (strcmp (controller, "cgroup") != 0
+          && !mk_strv_contains (d->hier->controllers, controller))
+        return mk_error_set (err, 0,
+                             "%s: invalid configuration: the %s controller is not on this host's "
+                             "cgroup v2 hierarchy%s",
+                             where, controller, cg->mode == MK_CGROUP_V2 ? "" : " (it is on v1)");
       if (write_str (d, r->unified_keys[i], r->unified_values[i], where, err) < 0)
         return -1;
     }

@@ -325,3 +325,58 @@ cg2() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 33 ]
 }
+
+# The dir of our relative cgroupsPath in CONTROLLER's v1 hierarchy (or v2).
+own_cg_dir() {
+	local base
+	if [ "$CG" = v2 ]; then
+		base=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)
+	else
+		base=$(get_cgroup_path $$ "$1")
+	fi
+	echo "$base/$CGREL"
+}
+
+@test "cgroups: a pre-existing frozen cgroup is refused, nothing left (as runc)" {
+	local dir file state
+	if [ "$CG" = v2 ]; then
+		dir=$(own_cg_dir) file=cgroup.freeze state=1
+	else
+		cgroup_mounted /sys/fs/cgroup/freezer || skip "no v1 freezer"
+		dir=$(own_cg_dir freezer) file=freezer.state state=FROZEN
+	fi
+	mkdir -p "$dir"
+	echo "$state" >"$dir/$file"
+	run mkrun_detached run -d c1
+	cat "$BATS_TEST_TMPDIR/ctr.err"
+	[ "$status" -eq 1 ]
+	grep -q "container's cgroup unexpectedly frozen" "$BATS_TEST_TMPDIR/ctr.err"
+	[ ! -e "$ROOT/c1" ]
+	# Ours to remove: mkrun did not make it, and left it as it was.
+	[ -d "$dir" ]
+	[ "$(cat "$dir/$file")" = "$state" ]
+	[ "$CG" = v2 ] && echo 0 >"$dir/$file" || echo THAWED >"$dir/$file"
+	rmdir "$dir"
+}
+
+@test "cgroups: a pre-existing non-empty cgroup is a warning (as runc)" {
+	start_ctr
+	! grep -q "not empty" "$BATS_TEST_TMPDIR/ctr.err"
+	# A second container in the same cgroup.
+	run mkrun_detached run -d c2
+	cat "$BATS_TEST_TMPDIR/ctr.err"
+	[ "$status" -eq 0 ]
+	grep -q "mkrun: warning: container's cgroup is not empty: 1 process already in" "$BATS_TEST_TMPDIR/ctr.err"
+	[ "$(grep -c warning "$BATS_TEST_TMPDIR/ctr.err")" -eq 1 ]
+	mkrun delete -f c2
+}
+
+@test "cgroups: a unified key of a controller not on the v2 hierarchy is an invalid configuration" {
+	[ "$CG" = hybrid ] || skip "needs a hybrid host (v1 controllers, a v2 mount)"
+	update_config '.linux.resources.unified = {"memory.min": "131072"}'
+	run mkrun_detached run -d c1
+	[ "$status" -eq 1 ]
+	output=$(cat "$BATS_TEST_TMPDIR/ctr.err")
+	[[ "$output" == *"linux.resources.unified.memory.min: invalid configuration: the memory controller is not on this host's cgroup v2 hierarchy (it is on v1)"* ]]
+	[ ! -e "$ROOT/c1" ]
+}

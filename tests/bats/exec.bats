@@ -161,26 +161,26 @@ start_detached() {
 	echo '{"args": ["sh",' >"$BUNDLE/bad.json"
 	run mkrun exec --process "$BUNDLE/bad.json" c1
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"not valid JSON"* ]]
 	echo '{"args": "sh"}' >"$BUNDLE/bad.json"
 	run mkrun exec --process "$BUNDLE/bad.json" c1
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"process.args"* ]]
 	testcontainer c1 running
 }
 
-@test "exec: unknown, stopped and paused containers, and bad flags fail cleanly" {
+@test "exec: unknown, stopped and paused containers, and bad flags fail cleanly (255: mkrun failed, as runc)" {
 	run mkrun exec nosuch true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"does not exist"* ]]
 	update_config '.process.args = ["true"]'
 	start_detached c1
 	retry 50 0.1 testcontainer c1 stopped
 	run mkrun exec c1 true
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *stopped* ]]
 	mkrun delete c1
@@ -188,11 +188,18 @@ start_detached() {
 	start_detached c2
 	mkrun pause c2
 	run mkrun exec c2 true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *paused* ]]
-	mkrun resume c2
+	# --ignore-paused: the process waits, frozen, for the resume.
+	(sleep 1 && mkrun resume c2) &
+	local resumer=$!
+	run mkrun exec --ignore-paused c2 echo after-resume
+	wait "$resumer"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = after-resume ]
 	run mkrun exec -u notanumber c2 true
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == *"--user"* ]]
 	run mkrun exec c2
 	[ "$status" -ne 0 ]

@@ -24,6 +24,7 @@ setup() {
 		readlink /proc/self/ns/mnt >"$d/$name.mnt"
 		readlink /proc/self/ns/uts >"$d/$name.uts"
 		hostname >"$d/$name.hostname"
+		pwd >"$d/$name.cwd"
 		echo "$name" >>"$d/order"
 		[ -z "$3" ] || eval "$3"
 	EOF
@@ -180,6 +181,8 @@ hook_status() { jq -r .status "$HOOKOUT/$1.state"; }
 	# may not be set yet).
 	[ "$(cat "$HOOKOUT/createContainer.uts")" = "$(readlink "/proc/$pid/ns/uts")" ]
 	[ "$(cat "$HOOKOUT/startContainer.uts")" = "$(readlink "/proc/$pid/ns/uts")" ]
+	# createContainer's cwd is the rootfs, as runc's ("./lib" is its /lib).
+	[ "$(cat "$HOOKOUT/createContainer.cwd")" = "$(realpath "$BUNDLE/rootfs")" ]
 
 	# The runtime-namespace hooks see the host.
 	[ "$(cat "$HOOKOUT/createRuntime.mnt")" = "$host_mnt" ]
@@ -351,7 +354,7 @@ hook_status() { jq -r .status "$HOOKOUT/$1.state"; }
 	rm "$ROOT/c1/config.json"
 	run mkrun exec c1 true
 	echo "$output"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 255 ]
 	[[ "$output" == "mkrun: exec c1: container \`c1\`: its saved config.json: "* ]]
 	mkrun delete -f c1
 }

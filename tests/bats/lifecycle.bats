@@ -465,8 +465,10 @@ wait_gone() {
 @test "lifecycle: --version" {
 	run "$MKRUN" --version
 	[ "$status" -eq 0 ]
-	[[ "$output" == *version* ]]
-	[[ "$output" == *spec* ]]
+	# runc's lines: NAME version X.Y.Z, commit: ..., spec: X.Y.Z
+	[[ "${lines[0]}" =~ ^mkrun\ version\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[[ "${lines[1]}" =~ ^commit:\ [0-9a-z]+$ ]]
+	[[ "${lines[2]}" =~ ^spec:\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
 
 @test "lifecycle: --help for each command" {
@@ -545,4 +547,44 @@ wait_gone() {
 	[ ! -e "$ROOT/c1" ]
 	run mkrun list c1 -q
 	[ "$status" -ne 0 ] # list takes no ID: an error even after the ID-like word
+}
+
+@test "lifecycle: run --keep leaves the stopped container for state, ps and delete (as runc)" {
+	set_cgroups_path
+	update_config '.process.args = ["true"]'
+	run mkrun run --keep c1
+	[ "$status" -eq 0 ]
+	testcontainer c1 stopped
+	run mkrun ps c1
+	[ "$status" -eq 0 ]
+	# Its cgroup is still there until delete.
+	local d=/sys/fs/cgroup$REL_CGROUP_PATH
+	[ "$(cgroup_mode)" = v2 ] || d=/sys/fs/cgroup/memory$REL_CGROUP_PATH
+	[ -d "$d" ]
+	mkrun delete c1
+	[ ! -e "$ROOT/c1" ]
+	[ ! -d "$d" ]
+	run mkrun create --keep c2
+	[ "$status" -eq 1 ]
+}
+
+@test "lifecycle: --debug: the steps on stderr, or in --log only (text or JSON)" {
+	update_config '.process.args = ["echo", "hello"]'
+	run mkrun --debug run c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'level=debug msg="child process in init(): pid '* ]]
+	[[ "$output" == *'level=debug msg="init: closing the pipe to signal completion: exec '* ]]
+	[[ "$output" == *hello* ]]
+	local log="$BATS_TEST_TMPDIR/log.json"
+	run mkrun --debug --log "$log" --log-format json run c2
+	[ "$status" -eq 0 ]
+	[ "$output" = hello ]
+	jq -e . "$log" >/dev/null
+	[ "$(jq -r 'select(.level == "debug") | .msg' "$log" | grep -c 'nsexec container setup')" -eq 1 ]
+	# Without --debug, no debug line anywhere.
+	: >"$log"
+	run mkrun --log "$log" run c3
+	[ "$output" = hello ]
+	[ ! -s "$log" ]
 }

@@ -371,3 +371,30 @@ add_mount() { # DEST TYPE SOURCE OPTIONS-JSON
 	# The host's file is untouched.
 	[ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/idm/f")" = 0:0 ]
 }
+
+@test "mounts: proc and sysfs only on a real directory: an image's /proc or /sys symlink is refused (as runc)" {
+	local d
+	for d in proc sys; do
+		rm -rf "rootfs/$d"
+		ln -s /elsewhere "rootfs/$d"
+		run mkrun run c1
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"destination: \`/$d\` must be mounted on ordinary directory (it goes through a symlink in the rootfs)"* ]]
+		[ ! -e "$ROOT/c1" ]
+		[ ! -e rootfs/elsewhere ]
+		rm "rootfs/$d"
+		mkdir "rootfs/$d"
+	done
+}
+
+@test "mounts: a read-only /dev still gets its mount points and devices, then is read-only (as runc)" {
+	update_config '.mounts |= map((select(.destination == "/dev") | .options += ["ro"]) // .)
+		| .process.args = ["sh", "-c", "grep \"^tmpfs /dev \" /proc/mounts; test -c /dev/null && echo null-ok; grep -c \" /dev/pts \" /proc/mounts; touch /dev/x 2>&1"]'
+	run mkrun run c1
+	echo "$output"
+	[[ "${lines[0]}" == "tmpfs /dev tmpfs ro,"* ]]
+	[ "${lines[1]}" = null-ok ]
+	[ "${lines[2]}" = 1 ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+}

@@ -100,8 +100,15 @@ start_detached() {
 	[[ "$output" == *sleep* ]]
 }
 
-@test "ps: a stopped or unknown container fails" {
+@test "ps: an unknown container fails; a stopped one lists no process (as runc)" {
 	run mkrun ps nope
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"does not exist"* ]]
+	update_config '.process.args = ["true"]'
+	start_detached c1
+	retry 50 0.1 testcontainer c1 stopped
+	run mkrun ps --format json c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
 }

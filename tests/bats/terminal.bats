@@ -123,3 +123,20 @@ wait_recvtty() {
 	[ "$status" -ne 0 ]
 	[ ! -e "$ROOT/c1" ]
 }
+
+@test "terminal: the pty belongs to the process's user, group tty (init and exec, as runc)" {
+	start_recvtty
+	update_config '.process.user = {"uid": 1000, "gid": 100}
+		| .process.args = ["sh", "-c", "stat -c %u:%g $(tty)"]'
+	run mkrun run -d --console-socket "$CONSOLE_SOCKET" c1
+	[ "$status" -eq 0 ]
+	[ "$(wait_recvtty)" = "1000:5" ]
+	update_config '.process.user = {"uid": 0, "gid": 0} | .process.terminal = false
+		| .process.args = ["sleep", "100"]'
+	run mkrun_detached run -d c2
+	[ "$status" -eq 0 ]
+	run script -qec "$MKRUN --root $ROOT exec -t -u 1234:100 c2 sh -c 'stat -c %u:%g \$(tty)'" /dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1234:5"* ]]
+}

@@ -10,28 +10,46 @@
  * "failed with ERRNO" when ERRNO is given, else "succeeded, returned 0"
  * without the syscall running.  It exits 0 once the notify fd reports that
  * the filtered processes are gone (POLLHUP), 1 on errors, and 2 if all this
- * takes more than 30 seconds.  Messages go to stderr.  */
+ * takes more than 30 seconds.  Messages go to stderr.
+ *
+ *   seccomp-listener --agent [--pid-file FILE] SOCKET_PATH
+ *
+ * runc's contrib/cmd/seccompagent, for runc's integration suite
+ * (tests/runc-compat): serves any number of containers, each in a child of
+ * its own, without a deadline, until killed.  mkdir(PATH) is done by the
+ * agent as mkdir(PATH-METADATA) (METADATA: the state's "metadata", the
+ * config's listenerMetadata), inside the process's root (or cwd for a
+ * relative PATH) with RESOLVE_IN_ROOT; chmod, fchmod and fchmodat fail with
+ * ENOMEDIUM; any other syscall continues.  --pid-file: where it writes its
+ * pid.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <yajl/yajl_tree.h>
 
 #define TIMEOUT_MS 30000
 #define MAX_STATE (1024 * 1024)
 
 static const char *socket_path;
 static struct timespec start;
+static int agent; /* --agent: no deadline */
 
 static void
 cleanup_socket (void)
@@ -59,6 +77,8 @@ time_left (void)
   struct timespec now;
   long long spent;
 
+  if (agent)
+    return -1;
   clock_gettime (CLOCK_MONOTONIC, &now);
   spent = (now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000;
   if (spent >= TIMEOUT_MS)
@@ -100,7 +120,7 @@ listen_on (const char *path)
   if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     die (1, "bind %s: %s", tmp, strerror (errno));
   chmod (tmp, 0777);
-  if (listen (fd, 1) < 0)
+  if (listen (fd, 16) < 0)
     die (1, "listen: %s", strerror (errno));
   /* Only now does SOCKET_PATH exist: a test may wait for the file.  */
   if (rename (tmp, path) < 0)
@@ -230,22 +250,112 @@ receive_state (int listen_fd, char **state, size_t *len)
 }
 
 static void
-log_syscall (const char *log_path, const char *name)
+log_syscall (const char *path, const char *name)
 {
   char line[256];
   int fd, len;
 
   len = snprintf (line, sizeof (line), "%s\n", name);
-  fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
-    die (1, "open %s: %s", log_path, strerror (errno));
+    die (1, "open %s: %s", path, strerror (errno));
   if (write (fd, line, len) != len)
-    die (1, "write %s: %s", log_path, strerror (errno));
+    die (1, "write %s: %s", path, strerror (errno));
   close (fd);
 }
 
+/* What the answers say: the first mode's log and errno, or the agent's
+   metadata.  */
+static const char *log_path;
+static int answer_errno;
+static char *metadata;
+
+/* The first mode's answer: log the syscall, then succeed or fail.  */
 static void
-serve_notifications (int notify_fd, const char *log_path, int answer_errno)
+answer_logged (int notify_fd, const struct seccomp_notif *req, const char *name,
+               struct seccomp_notif_resp *resp)
+{
+  (void)notify_fd;
+  (void)req;
+  log_syscall (log_path, name);
+  resp->error = answer_errno ? -answer_errno : 0;
+}
+
+/* The NUL-terminated string at ADDR in PID's memory, in BUF.  */
+static int
+read_string (pid_t pid, unsigned long long addr, char *buf, size_t size)
+{
+  char mem[64];
+  ssize_t n;
+  int fd;
+
+  snprintf (mem, sizeof (mem), "/proc/%d/mem", (int)pid);
+  fd = open (mem, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = pread (fd, buf, size - 1, (off_t)addr);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  return 0;
+}
+
+/* mkdir PATH-METADATA inside PID's root (or cwd, for a relative PATH).  */
+static int
+agent_mkdir (pid_t pid, const char *path, mode_t mode)
+{
+  struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  char where[64], full[PATH_MAX + 256], dir[sizeof (full)], base[sizeof (full)];
+  int root, parent, rc;
+
+  if (snprintf (full, sizeof (full), "%s-%s", path, metadata) >= (int)sizeof (full))
+    return -1;
+  strcpy (dir, full);
+  strcpy (base, full);
+  snprintf (where, sizeof (where), "/proc/%d/%s", (int)pid, path[0] == '/' ? "root" : "cwd");
+  root = open (where, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return -1;
+  parent = (int)syscall (SYS_openat2, root, dirname (dir), &how, sizeof (how));
+  close (root);
+  if (parent < 0)
+    return -1;
+  rc = mkdirat (parent, basename (base), mode);
+  close (parent);
+  return rc;
+}
+
+/* runc's seccompagent's answers.  */
+static void
+answer_agent (int notify_fd, const struct seccomp_notif *req, const char *name,
+              struct seccomp_notif_resp *resp)
+{
+  char path[PATH_MAX];
+
+  if (strcmp (name, "mkdir") == 0)
+    {
+      if (read_string (req->pid, req->data.args[0], path, sizeof (path)) < 0
+          || seccomp_notify_id_valid (notify_fd, req->id) < 0
+          || agent_mkdir (req->pid, path, (mode_t)req->data.args[1]) < 0)
+        {
+          resp->error = -ENOSYS;
+          resp->val = -1;
+        }
+    }
+  else if (!strcmp (name, "chmod") || !strcmp (name, "fchmod") || !strcmp (name, "fchmodat"))
+    {
+      resp->error = -ENOMEDIUM;
+      resp->val = -1;
+    }
+  else
+    resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+}
+
+static void
+serve_notifications (int notify_fd, void (*answer) (int, const struct seccomp_notif *, const char *,
+                                                    struct seccomp_notif_resp *))
 {
   struct seccomp_notif *req = NULL;
   struct seccomp_notif_resp *resp = NULL;
@@ -257,7 +367,7 @@ serve_notifications (int notify_fd, const char *log_path, int answer_errno)
   for (;;)
     {
       short revents = wait_for (notify_fd, POLLIN);
-      char *name;
+      char *name, num[32];
 
       if (!(revents & POLLIN))
         {
@@ -275,21 +385,12 @@ serve_notifications (int notify_fd, const char *log_path, int answer_errno)
           die (1, "seccomp_notify_receive: %s", strerror (-rc));
         }
       name = seccomp_syscall_resolve_num_arch (req->data.arch, req->data.nr);
-      if (name != NULL)
-        log_syscall (log_path, name);
-      else
-        {
-          char num[32];
-          snprintf (num, sizeof (num), "%d", req->data.nr);
-          log_syscall (log_path, num);
-        }
-      free (name);
+      snprintf (num, sizeof (num), "%d", req->data.nr);
 
       memset (resp, 0, sizeof (*resp));
       resp->id = req->id;
-      resp->val = 0;
-      resp->error = answer_errno ? -answer_errno : 0;
-      resp->flags = 0;
+      answer (notify_fd, req, name ? name : num, resp);
+      free (name);
       rc = seccomp_notify_respond (notify_fd, resp);
       if (rc < 0 && rc != -ENOENT)
         die (1, "seccomp_notify_respond: %s", strerror (-rc));
@@ -297,14 +398,69 @@ serve_notifications (int notify_fd, const char *log_path, int answer_errno)
   seccomp_notify_free (req, resp);
 }
 
+/* --agent: each connection served by a child of its own.  */
+static int
+run_agent (int argc, char **argv)
+{
+  const char *pid_file = NULL;
+  int listen_fd;
+
+  agent = 1;
+  /* As recvtty: nothing of the test's shell held open (bats's fd 3).  */
+  close_range (3, ~0U, 0);
+  if (argc == 4 && strcmp (argv[1], "--pid-file") == 0)
+    pid_file = argv[2];
+  else if (argc != 2)
+    die (1, "usage: seccomp-listener --agent [--pid-file FILE] SOCKET_PATH");
+  signal (SIGCHLD, SIG_IGN);
+  if (pid_file)
+    {
+      char pid[32];
+      int n = snprintf (pid, sizeof (pid), "%d\n", (int)getpid ());
+      write_file (pid_file, pid, n);
+    }
+  listen_fd = listen_on (argv[argc - 1]);
+  for (;;)
+    {
+      yajl_val tree, md;
+      const char *md_path[] = { "metadata", NULL };
+      char *state = NULL;
+      size_t len = 0;
+      int notify_fd = receive_state (listen_fd, &state, &len);
+      pid_t child = fork ();
+
+      if (child != 0)
+        {
+          close (notify_fd);
+          free (state);
+          continue;
+        }
+      /* The agent is one service, as runc's (one process): killing it
+         (the pid file's pid) ends every connection.  */
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid () == 1)
+        _exit (0);
+      socket_path = NULL; /* the child leaves the socket alone */
+      close (listen_fd);
+      tree = yajl_tree_parse (state, NULL, 0);
+      md = tree ? yajl_tree_get (tree, md_path, yajl_t_string) : NULL;
+      metadata = strdup (md && md->u.string ? md->u.string : "");
+      yajl_tree_free (tree);
+      serve_notifications (notify_fd, answer_agent);
+      _exit (0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   const char *out_path;
-  char *state = NULL, *log_path = NULL, *end = NULL;
+  char *state = NULL, *log = NULL, *end = NULL;
   size_t len = 0;
-  int listen_fd, notify_fd, answer_errno = 0;
+  int listen_fd, notify_fd;
 
+  if (argc >= 2 && strcmp (argv[1], "--agent") == 0)
+    return run_agent (argc - 1, argv + 1);
   if (argc < 3 || argc > 4)
     {
       fprintf (stderr, "usage: %s SOCKET_PATH OUTFILE [ERRNO]\n", argv[0]);
@@ -318,7 +474,7 @@ main (int argc, char **argv)
         die (1, "ERRNO: expected a number from 0 to 4095, got \"%s\"", argv[3]);
       answer_errno = (int)v;
     }
-  if (asprintf (&log_path, "%s.log", out_path) < 0)
+  if (asprintf (&log, "%s.log", out_path) < 0)
     die (1, "out of memory");
   clock_gettime (CLOCK_MONOTONIC, &start);
 
@@ -328,9 +484,10 @@ main (int argc, char **argv)
   cleanup_socket ();
   socket_path = NULL;
   write_file (out_path, state, len);
-  serve_notifications (notify_fd, log_path, answer_errno);
+  log_path = log;
+  serve_notifications (notify_fd, answer_logged);
   close (notify_fd);
   free (state);
-  free (log_path);
+  free (log);
   return 0;
 }

@@ -149,10 +149,11 @@ part_parse_errors (void)
                 "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
   expect_error ("{\"defaultAction\": \"SCMP_ACT_NOTIFY\", \"listenerPath\": \"/tmp/x\"}",
                 "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
-  expect_error ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/tmp/x\", "
-                "\"syscalls\": [{\"names\": [\"read\", \"write\"], \"action\": "
-                "\"SCMP_ACT_NOTIFY\"}]}",
-                "linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for \"write\"");
+  expect_error (
+      "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/tmp/x\", "
+      "\"syscalls\": [{\"names\": [\"read\", \"write\"], \"action\": "
+      "\"SCMP_ACT_NOTIFY\"}]}",
+      "linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for the write syscall");
   expect_error ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 5}",
                 "linux.seccomp.listenerPath: expected a string");
 #if SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR < 6
@@ -641,9 +642,10 @@ test_send_errors (void)
   s = must_parse (json);
   if (s == NULL)
     return;
-  snprintf (expected, sizeof (expected),
-            "linux.seccomp.listenerPath: connect to the seccomp listener %s/nobody.sock: %s",
-            tmpdir, strerror (ENOENT));
+  snprintf (
+      expected, sizeof (expected),
+      "linux.seccomp.listenerPath: failed to connect with seccomp agent at %s/nobody.sock: %s",
+      tmpdir, strerror (ENOENT));
   /* It closes the fd it is given, in every case: not one of ours.  */
   mk_seccomp_send_listener (s, open ("/dev/null", O_RDONLY | O_CLOEXEC), 1, "{\"id\": \"c1\"}",
                             &err);
