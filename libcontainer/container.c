@@ -324,7 +324,10 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   if (c->bundle == NULL)
     return mk_error_set (err, errno, "bundle `%s`", o->bundle);
   {
-    _cleanup_free_ char *path = xasprintf ("%s/config.json", c->bundle);
+    /* --config FILE (crun's): another file than the bundle's config.json;
+       its relative paths are still the bundle's.  */
+    _cleanup_free_ char *path
+        = o->config ? xstrdup (o->config) : xasprintf ("%s/config.json", c->bundle);
     if (mk_read_file_at (AT_FDCWD, path, &c->config_json, NULL, err) < 0)
       return -1;
   }

@@ -14,6 +14,7 @@ struct mk_create_opts
   const char *root;
   const char *id;
   const char *bundle; /* NULL: the current directory */
+  const char *config; /* NULL: BUNDLE/config.json */
   const char *console_socket;
   const char *pid_file;
   bool no_pivot;

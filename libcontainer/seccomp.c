@@ -21,12 +21,19 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 /* The runtime-spec version of the "container process state" we send.  */
@@ -43,6 +50,7 @@ struct mk_seccomp
 {
   scmp_filter_ctx ctx;
   uint32_t default_action;
+  int max_nr; /* the highest native syscall number the profile names, -1: none */
   bool notify;
   char *listener_path;
   char *listener_metadata;
@@ -438,6 +446,14 @@ parse_syscall (struct mk_seccomp *s, yajl_val v, const char *path, mk_error **er
         }
     }
 
+  /* Every name counts for the newest syscall the profile knows (see
+     mk_seccomp_load), whatever its action.  */
+  for (i = 0; i < names->u.array.len; i++)
+    {
+      int nr = seccomp_syscall_resolve_name (names->u.array.values[i]->u.string);
+      if (nr != __NR_SCMP_ERROR && nr > s->max_nr)
+        s->max_nr = nr;
+    }
   /* libseccomp refuses a rule that repeats the default action; it would
      change nothing anyway.  */
   if (action == s->default_action)
@@ -529,6 +545,7 @@ mk_seccomp_parse (yajl_val node, const char *where, struct mk_seccomp **out, mk_
     return mk_error_set (err, 0, "%s: missing", action_path);
 
   s = xmalloc0 (sizeof (*s));
+  s->max_nr = -1;
   if (parse_action (get_field (node, "defaultAction"), action_path,
                     get_field (node, "defaultErrnoRet"), errno_path, &s->default_action, err)
       < 0)
@@ -582,14 +599,107 @@ mk_seccomp_listener_metadata (const struct mk_seccomp *s)
   return s ? s->listener_metadata : NULL;
 }
 
-/* The notify fd belongs to the caller (libseccomp keeps a copy of the number
-   but never closes it); init passes it to the runtime and closes it.  */
+/* The flags libseccomp would load the filter with (the config's flags are
+   its attributes), and a listener's when a rule notifies.  */
+static unsigned int
+load_flags (const struct mk_seccomp *s)
+{
+  static const struct
+  {
+    enum scmp_filter_attr attr;
+    unsigned int flag;
+  } map[] = {
+    { SCMP_FLTATR_CTL_TSYNC, SECCOMP_FILTER_FLAG_TSYNC },
+    { SCMP_FLTATR_CTL_LOG, SECCOMP_FILTER_FLAG_LOG },
+    { SCMP_FLTATR_CTL_SSB, SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+  };
+  unsigned int flags = s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  for (size_t i = 0; i < MK_ARRAY_SIZE (map); i++)
+    {
+      uint32_t v = 0;
+      if (seccomp_attr_get (s->ctx, map[i].attr, &v) == 0 && v)
+        flags |= map[i].flag;
+    }
+  return flags;
+}
+
+/* A syscall newer than every syscall the profile names gets ENOSYS, not
+   the default action, as runc does: a profile written before a syscall
+   existed cannot mean to refuse it with EPERM, and ENOSYS is what makes a
+   libc fall back (clone3 -> clone, faccessat2 -> faccessat).  libseccomp
+   has no such action, so its program is exported and this test put in
+   front, for the native architecture (not x32's numbers):
+
+     ld [arch]; jeq NATIVE ? next : filter; ld [nr]; jge X32 ? filter : next;
+     jgt MAX ? next : filter; ret ERRNO(ENOSYS); filter: libseccomp's program
+
+   Where the default action allows (or only logs), there is nothing to do.
+   Returns 0 with *PROG (malloc'd) and *LEN, or -1.  */
+static int
+build_program (const struct mk_seccomp *s, struct sock_filter **prog, unsigned short *len,
+               mk_error **err)
+{
+  _cleanup_close_ int memfd = memfd_create ("seccomp-bpf", MFD_CLOEXEC);
+  _cleanup_free_ char *bpf = NULL;
+  size_t size = 0, head = 6;
+  uint32_t native = seccomp_arch_native ();
+  struct sock_filter *p;
+  int rc;
+
+  if (memfd < 0)
+    return mk_error_set (err, errno, "seccomp: memfd for the filter");
+  rc = seccomp_export_bpf (s->ctx, memfd);
+  if (rc < 0)
+    return mk_error_set (err, -rc, "seccomp: export the filter");
+  {
+    struct stat st;
+    if (fstat (memfd, &st) < 0)
+      return mk_error_set (err, errno, "seccomp: read the filter back");
+    size = (size_t)st.st_size;
+    bpf = xmalloc0 (size + 1);
+    if (lseek (memfd, 0, SEEK_SET) < 0 || mk_read_all (memfd, bpf, size) != (ssize_t)size)
+      return mk_error_set (err, errno, "seccomp: read the filter back");
+  }
+  if (size == 0 || size % sizeof (struct sock_filter) != 0
+      || size / sizeof (struct sock_filter) + head > BPF_MAXINSNS)
+    return mk_error_set (err, EINVAL, "seccomp: the filter has %zu bytes", size);
+  p = xmalloc0 (size + head * sizeof (*p));
+  p[0] = (struct sock_filter)BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                       offsetof (struct seccomp_data, arch));
+  p[1] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, native, 0, 4);
+  p[2]
+      = (struct sock_filter)BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+  p[3] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 2, 0);
+  p[4] = (struct sock_filter)BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, (uint32_t)s->max_nr, 0, 1);
+  p[5] = (struct sock_filter)BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  memcpy (p + head, bpf, size);
+  *prog = p;
+  *len = (unsigned short)(head + size / sizeof (struct sock_filter));
+  return 0;
+}
+
+/* The notify fd belongs to the caller; init passes it to the runtime and
+   closes it.  */
 int
 mk_seccomp_load (struct mk_seccomp *s, int *notify_fd, mk_error **err)
 {
   int rc, fd;
 
   *notify_fd = -1;
+  if (s->max_nr >= 0 && s->default_action != SCMP_ACT_ALLOW && s->default_action != SCMP_ACT_LOG)
+    {
+      _cleanup_free_ struct sock_filter *prog = NULL;
+      struct sock_fprog fprog;
+      if (build_program (s, &prog, &fprog.len, err) < 0)
+        return -1;
+      fprog.filter = prog;
+      fd = (int)syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, load_flags (s), &fprog);
+      if (fd < 0)
+        return mk_error_set (err, errno, "load the seccomp filter");
+      if (s->notify)
+        *notify_fd = fd;
+      return 0;
+    }
   rc = seccomp_load (s->ctx);
   if (rc < 0)
     return mk_error_set (err, -rc, "load the seccomp filter");

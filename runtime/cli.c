@@ -59,8 +59,16 @@ mk_cli_usage_error (const struct mk_global *g, const char *fmt, ...)
     msg = NULL;
   va_end (ap);
   safe = one_line (msg ? msg : "bad usage");
-  line = xasprintf ("%s: %s", g->command, safe);
-  fprintf (stderr, "mkrun: %s (see `mkrun %s --help`)\n", line, g->command);
+  if (strcmp (g->command, "mkrun") == 0) /* a global option's */
+    {
+      line = xstrdup (safe);
+      fprintf (stderr, "mkrun: %s (see `mkrun --help`)\n", line);
+    }
+  else
+    {
+      line = xasprintf ("%s: %s", g->command, safe);
+      fprintf (stderr, "mkrun: %s (see `mkrun %s --help`)\n", line, g->command);
+    }
   mk_log_file_only (MK_LOG_ERROR, line);
   free (msg);
   return 1;

@@ -20,6 +20,7 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
 {
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },
+    { "config", required_argument, NULL, 'f' },
     { "console-socket", required_argument, NULL, 'c' },
     { "pid-file", required_argument, NULL, 'p' },
     { "no-pivot", no_argument, NULL, 'P' },
@@ -34,11 +35,14 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
   int c;
   long long n;
 
-  while ((c = getopt_long (argc, argv, run ? "b:dh" : "b:h", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, run ? "b:f:dh" : "b:f:h", opts, NULL)) != -1)
     switch (c)
       {
       case 'b':
         o->bundle = optarg;
+        break;
+      case 'f':
+        o->config = optarg;
         break;
       case 'c':
         o->console_socket = optarg;
@@ -78,6 +82,7 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
             "%s\n\n"
             "Options:\n"
             "  -b, --bundle DIR         the bundle (default: the current directory)\n"
+            "  -f, --config FILE        the config (default: BUNDLE/config.json; crun's)\n"
             "  --console-socket PATH    send the pty master of a terminal to this socket\n"
             "  --pid-file FILE          write the init's pid to FILE\n"
             "  --no-pivot               do not use pivot_root (ramfs roots)\n"

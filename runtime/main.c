@@ -93,6 +93,7 @@ usage (FILE *out)
                 "  --log-format FORMAT   text or json\n"
                 "  --debug               log each step (to stderr, or to --log)\n"
                 "  --systemd-cgroup      place cgroups through systemd (needs systemd)\n"
+                "  --cgroup-manager M    cgroupfs (default) or systemd (crun's option)\n"
                 "  -v, --version         print the version\n"
                 "  -h, --help            this help\n\n"
                 "`mkrun COMMAND --help` describes each command.\n");
@@ -108,6 +109,7 @@ main (int argc, char **argv)
     { "log-format", required_argument, NULL, 'f' },
     { "debug", no_argument, NULL, 'd' },
     { "systemd-cgroup", no_argument, NULL, 's' },
+    { "cgroup-manager", required_argument, NULL, 'M' },
     { "criu", required_argument, NULL, 'c' },
     { "rootless", required_argument, NULL, 'R' },
     { "version", no_argument, NULL, 'v' },
@@ -142,6 +144,22 @@ main (int argc, char **argv)
         break;
       case 's':
         g.systemd_cgroup = true;
+        break;
+      case 'M':
+        /* crun's spelling: cgroupfs (the default), systemd (as
+           --systemd-cgroup); disabled (no cgroup at all) is not done yet.  */
+        if (strcmp (optarg, "systemd") == 0)
+          g.systemd_cgroup = true;
+        else if (strcmp (optarg, "cgroupfs") == 0)
+          g.systemd_cgroup = false;
+        else if (strcmp (optarg, "disabled") == 0)
+          return mk_cli_usage_error (&g, "--cgroup-manager disabled: not supported (a container "
+                                         "always has its own cgroup here)");
+        else
+          return mk_cli_usage_error (&g,
+                                     "--cgroup-manager: expected cgroupfs, systemd or "
+                                     "disabled, not `%s`",
+                                     optarg);
         break;
       case 'c':
       case 'R':

@@ -588,3 +588,31 @@ wait_gone() {
 	[ "$output" = hello ]
 	[ ! -s "$log" ]
 }
+
+@test "lifecycle: crun's spellings: --cgroup-manager cgroupfs|systemd, run/create --config FILE" {
+	update_config '.process.args = ["echo", "from-bundle"]'
+	jq '.process.args = ["echo", "from-other-config"]' config.json >"$BATS_TEST_TMPDIR/other.json"
+	run mkrun --cgroup-manager cgroupfs run --config "$BATS_TEST_TMPDIR/other.json" c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = from-other-config ]
+	run mkrun run -f "$BATS_TEST_TMPDIR/other.json" c1
+	[ "$output" = from-other-config ]
+	run mkrun run c1
+	[ "$output" = from-bundle ]
+	run mkrun run --config "$BATS_TEST_TMPDIR/none.json" c1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"none.json"* ]]
+	[ ! -e "$ROOT/c1" ]
+	run mkrun --cgroup-manager nope run c1
+	[ "$status" -eq 1 ]
+	[ "$output" = "mkrun: --cgroup-manager: expected cgroupfs, systemd or disabled, not \`nope\` (see \`mkrun --help\`)" ]
+	run mkrun --cgroup-manager disabled run c1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not supported"* ]]
+	if [ ! -d /run/systemd/system ]; then
+		run mkrun --cgroup-manager systemd run c1
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"systemd is not running"* ]]
+	fi
+}

@@ -225,3 +225,31 @@ wait_listener() {
 	[ "$status" -ne 0 ]
 	[ ! -e "$ROOT/c1" ]
 }
+
+@test "seccomp: a syscall newer than every syscall the profile names gets ENOSYS, known ones the default action (as runc)" {
+	local hdr=/usr/include/x86_64-linux-gnu/asm/unistd_64.h names
+	[ "$(uname -m)" = x86_64 ] || skip "the syscall table read is x86_64's"
+	[ -r "$hdr" ] || skip "no $hdr (linux-libc-dev) to list the syscalls from"
+	cp "$BATS_TEST_DIRNAME/../bin/rawsyscall" rootfs/bin/
+	# Every syscall the headers know is allowed but getppid (110); the
+	# default action is EPERM.
+	names=$(sed -n 's/^#define __NR_\([a-z0-9_]*\) [0-9]*$/"\1"/p' "$hdr" | grep -vx '"getppid"' | paste -sd,)
+	seccomp_with '[{"names": ['"$names"'], "action": "SCMP_ACT_ALLOW"}]' SCMP_ACT_ERRNO
+	update_config '.process.args = ["/bin/rawsyscall", "1000", "0xdeadbeef"]'
+	run mkrun run c1 </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = -38 ]
+	update_config '.process.args = ["/bin/rawsyscall", "110"]'
+	run mkrun run c2 </dev/null
+	echo "$output"
+	[ "$output" = -1 ]
+	# Allowed by default: no ENOSYS either.
+	seccomp_with '[{"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}]'
+	update_config '.process.args = ["/bin/rawsyscall", "1000"]'
+	run mkrun run c3 </dev/null
+	[ "$output" = -38 ]
+	update_config '.process.args = ["/bin/rawsyscall", "110"]'
+	run mkrun run c4 </dev/null
+	[ "$output" = -1 ]
+}
