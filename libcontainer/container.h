@@ -17,6 +17,7 @@ struct mk_create_opts
   const char *config; /* NULL: BUNDLE/config.json */
   const char *console_socket;
   const char *pid_file;
+  const char *pidfd_socket; /* send the init's pidfd there */
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
@@ -67,6 +68,7 @@ struct mk_exec_opts
   const char *console_socket;
   bool detach;
   const char *pid_file;
+  const char *pidfd_socket; /* send the process's pidfd there */
   int preserve_fds;
   const char *process_label;
   const char *apparmor;

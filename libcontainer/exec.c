@@ -296,6 +296,13 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
 
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   mk_debug ("child process in init(): exec, pid %d", (int)getpid ());
+  /* execCPUAffinity.initial: where it runs while it joins the container.  */
+  if (a->proc->has_affinity_initial
+      && sched_setaffinity (0, sizeof (a->proc->affinity_initial), &a->proc->affinity_initial) < 0)
+    {
+      mk_error_set (&err, errno, "process.execCPUAffinity.initial: sched_setaffinity");
+      goto fail;
+    }
   /* While still the host's root: the v1 cgroups (the v2 one by clone3).  */
   if (a->cg && mk_cgroup_enter_self_v1 (a->cg, &err) < 0)
     goto fail;
@@ -336,6 +343,14 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
     _exit (1);
   if (notify_fd >= 0)
     close (notify_fd);
+  /* execCPUAffinity.final: the program's, now in the container's cgroup
+     (its cpuset may have narrowed the initial one).  */
+  if (a->proc->has_affinity_final
+      && sched_setaffinity (0, sizeof (a->proc->affinity_final), &a->proc->affinity_final) < 0)
+    {
+      mk_error_set (&err, errno, "process.execCPUAffinity.final: sched_setaffinity");
+      goto fail;
+    }
   mk_debug ("setns_init: about to exec %s", exec_path);
   /* The log too (like the sync socket, it reaches the runtime).  */
   mk_close_fds_from (3 + a->preserve_fds, &a->sync_fd, 1);
@@ -531,6 +546,8 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
   if (wait_exec (r->sync_fd, err) < 0)
     return -1;
   if (o->pid_file && mk_write_pid_file (o->pid_file, r->pid, err) < 0)
+    return -1;
+  if (o->pidfd_socket && mk_send_pidfd (o->pidfd_socket, r->pid, err) < 0)
     return -1;
   return 0;
 }

@@ -44,6 +44,8 @@ mk_log_debugging (void)
 int
 mk_log_fd (void)
 {
+  if (!debugging)
+    return -1; /* the init writes no line: it keeps nothing open */
   return log_fd >= 0 ? log_fd : debug_fd;
 }
 

@@ -7,9 +7,10 @@
  * lines (time="..." level=debug msg="...").  With --log FILE, every line
  * goes to FILE in the log format (text or JSON: {"level", "msg", "time"}),
  * and errors and warnings to stderr as well; debug lines to FILE only.
- * The descriptor is close-on-exec and opened once: the container's init,
- * forked from the runtime, writes its debug lines to the same place until
- * it execs the program (nothing of it stays open in the container).  */
+ * The descriptor is close-on-exec and opened once: with --debug the
+ * container's init, forked from the runtime, writes its debug lines to the
+ * same place until it execs the program (nothing of it stays open in the
+ * container); without, the init closes it with the rest.  */
 #ifndef MK_LOG_H
 #define MK_LOG_H
 
@@ -27,8 +28,9 @@ enum mk_log_level
 int mk_log_setup (const char *file, bool json, bool debug);
 /* Whether debug lines are written (--debug).  */
 bool mk_log_debugging (void);
-/* The descriptor the log is written to (-1: stderr, as it was at setup):
-   kept open by the init until it execs.  */
+/* With --debug, the descriptor debug lines go to, which the init and
+   exec's process keep until they exec (like the sync socket, and no longer:
+   it reaches the host); -1 without --debug, when they write no line.  */
 int mk_log_fd (void);
 /* One line at LEVEL, as the description above says.  */
 void mk_log (enum mk_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));

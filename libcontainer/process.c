@@ -77,6 +77,12 @@ mk_process_apply_limits (const struct mk_spec *spec, const struct mk_process *p,
     }
   if (spec->has_personality && personality (spec->personality) < 0)
     return mk_error_set (err, errno, "linux.personality: set");
+  /* The kernel reads maxnode - 1 bits: all of memory_nodes.  */
+  if (spec->has_memory_policy
+      && syscall (SYS_set_mempolicy, spec->memory_policy, &spec->memory_nodes,
+                  (unsigned long)(8 * sizeof (spec->memory_nodes) + 1))
+             < 0)
+    return mk_error_set (err, errno, "linux.memoryPolicy: set_mempolicy");
   return 0;
 }
 

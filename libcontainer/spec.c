@@ -694,6 +694,33 @@ parse_io_priority (yajl_val node, const char *where, struct mk_process *p, mk_er
   return 0;
 }
 
+/* process.execCPUAffinity: {"initial": "0-1", "final": "2"}.  */
+static int
+parse_exec_cpu_affinity (yajl_val node, const char *where, struct mk_process *p, mk_error **err)
+{
+  static const char *const keys[] = { "initial", "final" };
+  if (node == NULL)
+    return 0;
+  if (expect_object (node, where, err) < 0)
+    return -1;
+  for (size_t k = 0; k < 2; k++)
+    {
+      _cleanup_free_ char *list = NULL;
+      char w[512];
+      cpu_set_t *set = k ? &p->affinity_final : &p->affinity_initial;
+      yajl_val v = mk_json_get (node, keys[k]);
+      snprintf (w, sizeof (w), "%s.%s", where, keys[k]);
+      if (v == NULL)
+        continue;
+      if (mk_json_string (v, w, &list, err) < 0)
+        return -1;
+      if (mk_cpulist_parse (list, set) < 0 || CPU_COUNT (set) == 0)
+        return mk_error_set (err, 0, "%s: `%s` is not a list of cpus", w, list);
+      *(k ? &p->has_affinity_final : &p->has_affinity_initial) = true;
+    }
+  return 0;
+}
+
 int
 mk_spec_parse_process (yajl_val node, const char *where, struct mk_process **out, mk_error **err)
 {
@@ -780,6 +807,8 @@ mk_spec_parse_process (yajl_val node, const char *where, struct mk_process **out
   if (parse_io_priority (FIELD ("ioPriority"), w, p, err) < 0)
     goto fail;
   if (parse_scheduler (FIELD ("scheduler"), w, p, err) < 0)
+    goto fail;
+  if (parse_exec_cpu_affinity (FIELD ("execCPUAffinity"), w, p, err) < 0)
     goto fail;
 #undef FIELD
   *out = p;
@@ -1020,6 +1049,77 @@ parse_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
   return 0;
 }
 
+/* linux.memoryPolicy: {"mode": "MPOL_BIND", "nodes": "0-1", "flags":
+   ["MPOL_F_STATIC_NODES"]}.  The modes that place memory on nodes need
+   nodes; MPOL_DEFAULT and MPOL_LOCAL take none.  */
+static int
+parse_memory_policy (yajl_val v, struct mk_spec *spec, mk_error **err)
+{
+  static const struct
+  {
+    const char *name;
+    int mode;
+    bool nodes; /* needs nodes (else takes none) */
+  } modes[] = {
+    { "MPOL_DEFAULT", 0, false },
+    { "MPOL_PREFERRED", 1, true },
+    { "MPOL_BIND", 2, true },
+    { "MPOL_INTERLEAVE", 3, true },
+    { "MPOL_LOCAL", 4, false },
+    { "MPOL_PREFERRED_MANY", 5, true },
+    { "MPOL_WEIGHTED_INTERLEAVE", 6, true },
+  };
+  static const struct
+  {
+    const char *name;
+    int flag;
+  } flags[] = {
+    { "MPOL_F_NUMA_BALANCING", 1 << 13 },
+    { "MPOL_F_RELATIVE_NODES", 1 << 14 },
+    { "MPOL_F_STATIC_NODES", 1 << 15 },
+  };
+  _cleanup_free_ char *mode = NULL, *nodes = NULL;
+  _cleanup_strv_ char **fl = NULL;
+  size_t m;
+
+  if (v == NULL)
+    return 0;
+  if (expect_object (v, "linux.memoryPolicy", err) < 0
+      || mk_json_string (mk_json_get (v, "mode"), "linux.memoryPolicy.mode", &mode, err) < 0)
+    return -1;
+  if (mk_json_get (v, "nodes")
+      && mk_json_string (mk_json_get (v, "nodes"), "linux.memoryPolicy.nodes", &nodes, err) < 0)
+    return -1;
+  if (mk_json_get (v, "flags")
+      && mk_json_strv (mk_json_get (v, "flags"), "linux.memoryPolicy.flags", &fl, err) < 0)
+    return -1;
+  for (m = 0; m < MK_ARRAY_SIZE (modes) && strcmp (modes[m].name, mode) != 0; m++)
+    ;
+  if (m == MK_ARRAY_SIZE (modes))
+    return mk_error_set (err, 0, "linux.memoryPolicy.mode: unknown mode `%s`", mode);
+  spec->memory_policy = modes[m].mode;
+  CPU_ZERO (&spec->memory_nodes);
+  if (nodes && *nodes && !modes[m].nodes)
+    return mk_error_set (err, 0, "linux.memoryPolicy.nodes: %s takes no nodes", mode);
+  if (modes[m].nodes && (nodes == NULL || *nodes == '\0'))
+    return mk_error_set (err, 0, "linux.memoryPolicy.nodes: %s needs nodes", mode);
+  if (nodes && *nodes
+      && (mk_cpulist_parse (nodes, &spec->memory_nodes) < 0
+          || CPU_COUNT (&spec->memory_nodes) == 0))
+    return mk_error_set (err, 0, "linux.memoryPolicy.nodes: `%s` is not a list of nodes", nodes);
+  for (char **f = fl; f && *f; f++)
+    {
+      size_t k;
+      for (k = 0; k < MK_ARRAY_SIZE (flags) && strcmp (flags[k].name, *f) != 0; k++)
+        ;
+      if (k == MK_ARRAY_SIZE (flags))
+        return mk_error_set (err, 0, "linux.memoryPolicy.flags: unknown flag `%s`", *f);
+      spec->memory_policy |= flags[k].flag;
+    }
+  spec->has_memory_policy = true;
+  return 0;
+}
+
 static int
 parse_time_offsets (yajl_val node, struct mk_spec *spec, mk_error **err)
 {
@@ -1138,6 +1238,8 @@ parse_linux (yajl_val node, struct mk_spec *spec, mk_error **err)
         return mk_error_set (err, 0, "linux.personality.domain: unknown domain `%s`", domain);
       spec->has_personality = true;
     }
+  if (parse_memory_policy (mk_json_get (node, "memoryPolicy"), spec, err) < 0)
+    return -1;
   if ((v = mk_json_get (node, "mountLabel"))
       && mk_json_string (v, "linux.mountLabel", &spec->mount_label, err) < 0)
     return -1;

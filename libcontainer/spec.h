@@ -7,6 +7,7 @@
 #ifndef MK_SPEC_H
 #define MK_SPEC_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -142,6 +143,10 @@ struct mk_process
   bool has_io_priority;
   int io_priority_class; /* IOPRIO_CLASS_* */
   int io_priority;
+  /* execCPUAffinity (exec's processes only, as runtime-spec says): the
+     cpus while joining the container, and then the program's.  */
+  bool has_affinity_initial, has_affinity_final;
+  cpu_set_t affinity_initial, affinity_final;
   bool has_scheduler;
   int sched_policy;
   int sched_nice, sched_priority;
@@ -197,6 +202,11 @@ struct mk_spec
   struct mk_seccomp *seccomp; /* NULL if absent */
   bool has_personality;
   unsigned long personality;
+  /* linux.memoryPolicy (runtime-spec 1.3): set_mempolicy's mode with its
+     MPOL_F_* flags, and the nodes.  */
+  bool has_memory_policy;
+  int memory_policy;
+  cpu_set_t memory_nodes;
   char *mount_label;
 
   yajl_val tree; /* the parsed document, owned */

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -32,6 +33,21 @@ mk_console_connect (const char *path, int *out, mk_error **err)
   if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     return mk_error_set (err, errno, "connect to console socket `%s`", path);
   *out = steal_fd (&fd);
+  return 0;
+}
+
+int
+mk_send_pidfd (const char *path, pid_t pid, mk_error **err)
+{
+  _cleanup_close_ int sock = -1;
+  _cleanup_close_ int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
+
+  if (pidfd < 0)
+    return mk_error_set (err, errno, "--pidfd-socket: pidfd of pid %d", (int)pid);
+  if (mk_console_connect (path, &sock, err) < 0)
+    return mk_error_prefix (err, "--pidfd-socket");
+  if (mk_send_with_fd (sock, "pidfd", 5, pidfd) < 0)
+    return mk_error_set (err, errno, "--pidfd-socket: send the pidfd to `%s`", path);
   return 0;
 }
 

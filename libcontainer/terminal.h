@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include <sys/types.h>
+
 #include "error.h"
 
 int mk_console_connect (const char *path, int *fd, mk_error **err);
@@ -22,6 +24,10 @@ int mk_console_socket (const char *console_socket, int *runtime_fd, int *child_f
    also bound on /dev/console.  */
 struct mk_process;
 int mk_terminal_setup (int console_fd, const struct mk_process *p, bool console, mk_error **err);
+/* --pidfd-socket PATH (runc's): a pidfd of PID sent (SCM_RIGHTS, with the
+   name "pidfd") to the unix socket at PATH, so the caller can wait for and
+   signal that very process, whatever pid reuse follows.  */
+int mk_send_pidfd (const char *path, pid_t pid, mk_error **err);
 /* Receives a pty master sent over SOCK (by an init): for `run` in the
    foreground without --console-socket.  */
 int mk_terminal_recv_master (int sock, int *master, mk_error **err);

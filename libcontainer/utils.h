@@ -3,6 +3,7 @@
 #ifndef MK_UTILS_H
 #define MK_UTILS_H
 
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,6 +53,9 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 char *xvasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
 /* Now, as runtime-spec's state and the log write it: 2006-01-02T15:04:05.999999999Z.  */
 char *mk_now_rfc3339 (void);
+/* "0-3,8" (the kernel's list format: cpus, NUMA nodes) → SET; -1 if
+   malformed or past CPU_SETSIZE.  */
+int mk_cpulist_parse (const char *s, cpu_set_t *set);
 void mk_strv_free (char **v);
 size_t mk_strv_len (char *const *v);
 /* Whether the NULL-terminated V (may be NULL) holds S.  */

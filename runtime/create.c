@@ -23,6 +23,7 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
     { "config", required_argument, NULL, 'f' },
     { "console-socket", required_argument, NULL, 'c' },
     { "pid-file", required_argument, NULL, 'p' },
+    { "pidfd-socket", required_argument, NULL, 'D' },
     { "no-pivot", no_argument, NULL, 'P' },
     { "no-new-keyring", no_argument, NULL, 'K' },
     { "preserve-fds", required_argument, NULL, 'F' },
@@ -49,6 +50,9 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
         break;
       case 'p':
         o->pid_file = optarg;
+        break;
+      case 'D':
+        o->pidfd_socket = optarg;
         break;
       case 'P':
         o->no_pivot = true;
@@ -85,6 +89,7 @@ mk_cli_parse_create (struct mk_global *g, int argc, char **argv, struct mk_creat
             "  -f, --config FILE        the config (default: BUNDLE/config.json; crun's)\n"
             "  --console-socket PATH    send the pty master of a terminal to this socket\n"
             "  --pid-file FILE          write the init's pid to FILE\n"
+            "  --pidfd-socket PATH      send a pidfd of the init to this unix socket\n"
             "  --no-pivot               do not use pivot_root (ramfs roots)\n"
             "  --no-new-keyring         keep the caller's session keyring\n"
             "  --preserve-fds N         pass N more descriptors from 3 on\n"

@@ -40,6 +40,7 @@ usage (void)
           "  --no-new-privs           set no_new_privs\n"
           "  -d, --detach             return once the process runs\n"
           "  --pid-file FILE          write the process's pid to FILE\n"
+          "  --pidfd-socket PATH      send a pidfd of the process to this unix socket\n"
           "  --preserve-fds N         pass N more descriptors from 3 on\n"
           "  --process-label LABEL    SELinux label of the process\n"
           "  --apparmor PROFILE       AppArmor profile of the process\n"
@@ -63,6 +64,7 @@ mk_cmd_exec (struct mk_global *g, int argc, char **argv)
     { "no-new-privs", no_argument, NULL, 'N' },
     { "detach", no_argument, NULL, 'd' },
     { "pid-file", required_argument, NULL, 'P' },
+    { "pidfd-socket", required_argument, NULL, 'D' },
     { "preserve-fds", required_argument, NULL, 'F' },
     { "process-label", required_argument, NULL, 'L' },
     { "apparmor", required_argument, NULL, 'A' },
@@ -119,6 +121,9 @@ mk_cmd_exec (struct mk_global *g, int argc, char **argv)
         break;
       case 'P':
         o.pid_file = optarg;
+        break;
+      case 'D':
+        o.pidfd_socket = optarg;
         break;
       case 'F':
         if (mk_parse_int64 (optarg, &n) < 0 || n < 0 || n > 1000000)

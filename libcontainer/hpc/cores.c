@@ -10,40 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int
-mk_cpulist_parse (const char *s, cpu_set_t *set)
-{
-  const char *p = s;
-  CPU_ZERO (set);
-  while (*p == ' ' || *p == '\n')
-    p++;
-  while (*p && *p != '\n')
-    {
-      char *end;
-      long a, b;
-      errno = 0;
-      a = strtol (p, &end, 10);
-      if (end == p || errno || a < 0 || a >= CPU_SETSIZE)
-        return -1;
-      b = a;
-      p = end;
-      if (*p == '-')
-        {
-          b = strtol (p + 1, &end, 10);
-          if (end == p + 1 || errno || b < a || b >= CPU_SETSIZE)
-            return -1;
-          p = end;
-        }
-      for (long i = a; i <= b; i++)
-        CPU_SET (i, set);
-      if (*p == ',')
-        p++;
-      else if (*p && *p != '\n')
-        return -1;
-    }
-  return 0;
-}
-
 char *
 mk_cpulist_format (const cpu_set_t *set)
 {

@@ -6,9 +6,9 @@
 #include <sched.h>
 
 #include "error.h"
+#include "utils.h"
 
-/* "0-3,8" (cpuset's list format) → SET; -1 if malformed.  */
-int mk_cpulist_parse (const char *s, cpu_set_t *set);
+/* mk_cpulist_parse is the core's (utils.h).  */
 /* SET → "0-3,8" ("" when empty).  */
 char *mk_cpulist_format (const cpu_set_t *set);
 /* The cpu list file PATH → SET; -1 (SET empty) if it cannot be read or

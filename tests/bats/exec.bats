@@ -289,3 +289,28 @@ start_detached() {
 	pid=$(cat "$BUNDLE/p")
 	[ "$(stat -c %u "/proc/$pid")" = 100000 ]
 }
+
+@test "exec: process.execCPUAffinity: initial while joining, final for the program (runtime-spec, as runc)" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 cpus"
+	start_detached c1
+	cat >"$BUNDLE/process.json" <<-EOF
+		{"args": ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"], "cwd": "/",
+		 "execCPUAffinity": {"initial": "0", "final": "1"}}
+	EOF
+	run mkrun exec --process "$BUNDLE/process.json" c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Cpus_allowed_list:"*"1" ]]
+	# The init is not concerned (runtime-spec): config.json's goes to exec.
+	update_config '.process.execCPUAffinity = {"final": "0"}'
+	mkrun delete -f c1
+	start_detached c2
+	run mkrun exec c2 sh -c 'grep Cpus_allowed_list /proc/self/status; grep Cpus_allowed_list /proc/1/status'
+	echo "$output"
+	[[ "${lines[0]}" == *"Cpus_allowed_list:"*"0" ]]
+	[ "${lines[1]}" != "${lines[0]}" ]
+	echo '{"args": ["true"], "cwd": "/", "execCPUAffinity": {"final": "x"}}' >"$BUNDLE/bad.json"
+	run mkrun exec --process "$BUNDLE/bad.json" c2
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'execCPUAffinity.final: `x` is not a list of cpus'* ]]
+}

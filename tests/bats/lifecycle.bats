@@ -616,3 +616,27 @@ wait_gone() {
 		[[ "$output" == *"systemd is not running"* ]]
 	fi
 }
+
+@test "lifecycle: --pidfd-socket sends a pidfd of the init (create, run) and of exec's process (as runc)" {
+	local recv="$BATS_TEST_DIRNAME/../bin/recvtty" sock="$BATS_TEST_TMPDIR/pidfd.sock" out="$BATS_TEST_TMPDIR/pidfd.out"
+	update_config '.process.args = ["sleep", "100"]'
+	"$recv" --mode pidfd "$sock" >"$out" 2>&1 </dev/null &
+	retry 50 0.1 test -S "$sock"
+	run mkrun_detached create --pidfd-socket "$sock" c1
+	[ "$status" -eq 0 ]
+	retry 50 0.1 grep -q "^pid " "$out"
+	[ "$(cat "$out")" = "pid $(mkrun state c1 | jq -r .pid)" ]
+	mkrun start c1
+	"$recv" --mode pidfd "$sock" >"$out" 2>&1 </dev/null &
+	retry 50 0.1 test -S "$sock"
+	mkrun exec -d --pidfd-socket "$sock" --pid-file "$BATS_TEST_TMPDIR/exec.pid" c1 sleep 50 \
+		</dev/null >"$BATS_TEST_TMPDIR/exec.log" 2>&1
+	retry 50 0.1 grep -q "^pid " "$out"
+	[ "$(cat "$out")" = "pid $(cat "$BATS_TEST_TMPDIR/exec.pid")" ]
+	# Nobody listening: a clear error, nothing left.
+	run mkrun_detached run -d --pidfd-socket "$BATS_TEST_TMPDIR/none.sock" c2
+	[ "$status" -eq 1 ]
+	grep -q -- "run c2: --pidfd-socket: connect to console socket" "$BATS_TEST_TMPDIR/ctr.err"
+	[ ! -e "$ROOT/c2" ]
+	mkrun delete -f c1
+}

@@ -335,3 +335,32 @@ status_field() {
 	run mkrun run c1
 	[ "$output" = "home=/mine" ]
 }
+
+@test "process: linux.memoryPolicy (runtime-spec 1.3) sets the program's NUMA policy; bad ones are refused" {
+	[ -r /proc/self/numa_maps ] || skip "no NUMA in this kernel (/proc/self/numa_maps)"
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}
+		| .process.args = ["sh", "-c", "head -n1 /proc/self/numa_maps"]'
+	run mkrun run c1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" bind=static:0 "* ]]
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}'
+	run mkrun run c1
+	[[ "$output" == *" interleave:0 "* ]]
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_LOCAL"}'
+	run mkrun run c1
+	[[ "$output" == *" local "* ]]
+	local bad
+	for bad in '{"mode": "MPOL_NOPE"}@mode: unknown mode `MPOL_NOPE`' \
+		'{"mode": "MPOL_BIND"}@nodes: MPOL_BIND needs nodes' \
+		'{"mode": "MPOL_DEFAULT", "nodes": "0"}@nodes: MPOL_DEFAULT takes no nodes' \
+		'{"mode": "MPOL_BIND", "nodes": "zero"}@nodes: `zero` is not a list of nodes' \
+		'{"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_X"]}@flags: unknown flag `MPOL_F_X`'; do
+		update_config ".linux.memoryPolicy = ${bad%%@*}"
+		run mkrun run c1
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[ "$output" = "mkrun: run c1: linux.memoryPolicy.${bad#*@}" ]
+		[ ! -e "$ROOT/c1" ]
+	done
+}

@@ -10,7 +10,9 @@
    As runc's does, single mode clears ONLCR on the pty.  null: any number
    of connections, each pty's output discarded; the masters stay open while
    recvtty lives, so killing it hangs the containers' terminals up.
-   --pid-file: where recvtty writes its pid before it listens.  */
+   --pid-file: where recvtty writes its pid before it listens.
+   pidfd (ours, for --pidfd-socket): one connection; prints "pid N", the
+   process the received pidfd refers to (its fdinfo's Pid:), and exits.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +99,26 @@ single (int s, int with_stdin)
 }
 
 static int
+pidfd_mode (int s)
+{
+  char path[64], line[256];
+  int fd = receive_master (s);
+  FILE *f;
+
+  close (s);
+  snprintf (path, sizeof (path), "/proc/self/fdinfo/%d", fd);
+  f = fd >= 0 ? fopen (path, "re") : NULL;
+  while (f && fgets (line, sizeof (line), f))
+    if (strncmp (line, "Pid:", 4) == 0)
+      {
+        printf ("pid %ld\n", strtol (line + 4, NULL, 10));
+        return 0;
+      }
+  fprintf (stderr, "recvtty: no pidfd received\n");
+  return 1;
+}
+
+static int
 null_mode (int s)
 {
   struct pollfd p[MAX_TTYS + 1] = { { s, POLLIN, 0 } };
@@ -154,10 +176,10 @@ main (int argc, char **argv)
         return 2;
       }
   if (optind != argc - 1 || strlen (argv[optind]) >= sizeof (addr.sun_path)
-      || (strcmp (mode, "single") && strcmp (mode, "null")))
+      || (strcmp (mode, "single") && strcmp (mode, "null") && strcmp (mode, "pidfd")))
     {
       fprintf (stderr,
-               "usage: recvtty [--mode single|null] [--pid-file FILE] [--no-stdin] SOCKET\n");
+               "usage: recvtty [--mode single|null|pidfd] [--pid-file FILE] [--no-stdin] SOCKET\n");
       return 2;
     }
   /* Started in the background by a test, it would hold what the shell
@@ -180,7 +202,10 @@ main (int argc, char **argv)
       perror ("recvtty: listen");
       return 1;
     }
-  rc = strcmp (mode, "null") ? single (s, with_stdin) : null_mode (s);
+  if (strcmp (mode, "pidfd") == 0)
+    rc = pidfd_mode (s);
+  else
+    rc = strcmp (mode, "null") ? single (s, with_stdin) : null_mode (s);
   unlink (addr.sun_path);
   return rc;
 }

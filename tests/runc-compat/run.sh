@@ -163,6 +163,16 @@ echo 'DEBIAN_IMAGE=$IMAGES/debian.tar'
 EOF
 chmod +x "$INTEG/get-images.sh"
 
+# runc's setup_recvtty starts recvtty in the background and goes on: on a
+# loaded machine the test's first `run --console-socket` can come before the
+# socket exists (ENOENT, runc's as ours).  Wait for it, as a user would.
+if ! grep -q 'mkrun: wait for the socket' "$INTEG/helpers.bash"; then
+	sed -i '/("\$RECVTTY" --pid-file "\$dir\/pid" --mode null "\$CONSOLE_SOCKET" &) &/a\
+	# mkrun: wait for the socket (tests/runc-compat/run.sh)\
+	local _i; for _i in $(seq 100); do [ -S "$CONSOLE_SOCKET" ] \&\& break; sleep 0.05; done' "$INTEG/helpers.bash"
+	grep -q 'mkrun: wait for the socket' "$INTEG/helpers.bash" || setup_failed "could not patch setup_recvtty in helpers.bash"
+fi
+
 # The helpers, where helpers.bash looks for them.
 mkdir -p "$SRC/contrib/cmd/recvtty" "$SRC/contrib/cmd/seccompagent"
 ln -sfn "$BUILDDIR/tests/bin/recvtty" "$SRC/contrib/cmd/recvtty/recvtty"
