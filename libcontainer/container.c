@@ -17,6 +17,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
+#include "net/netdev.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -88,8 +89,8 @@ wait_gone (pid_t pid, unsigned long long start)
     }
 }
 
-/* Runs poststart/poststop hooks, whose failures runtime-spec says are only
-   logged: the operation goes on.  */
+/* Runs poststop hooks, whose failures runtime-spec says are only logged:
+   the operation goes on.  */
 static void
 run_hooks_warn (const struct mk_spec *spec, enum mk_hook_kind kind, const struct mk_state *st,
                 enum mk_status status)
@@ -102,6 +103,18 @@ run_hooks_warn (const struct mk_spec *spec, enum mk_hook_kind kind, const struct
   if (mk_hooks_run (spec, kind, json, &e) < 0)
     mk_warn ("%s", e->msg);
   mk_error_free (e);
+}
+
+/* Runs the poststart hooks of a container whose program runs (STATUS:
+   running).  runtime-spec 1.3: a failing one is an error and stops the
+   container; the caller kills it.  */
+static int
+run_poststart (const struct mk_spec *spec, const struct mk_state *st, mk_error **err)
+{
+  _cleanup_free_ char *json = mk_state_json (st, MK_STATUS_RUNNING, false);
+  if (mk_hooks_run (spec, MK_HOOK_POSTSTART, json, err) < 0)
+    return mk_error_prefix (err, "poststart hook failed, the container is stopped");
+  return 0;
 }
 
 /* What teardown undoes: each field says whether that part exists.  */
@@ -272,6 +285,10 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
         case MK_SYNC_RUN_HOOKS:
           if (!hooks_pause)
             return mk_error_set (err, 0, "container init: unexpected hooks request");
+          /* The init's network namespace exists: linux.netDevices move in
+             before the hooks that may configure them.  */
+          if (mk_netdev_move (c->spec->net_devices, c->spec->n_net_devices, c->pid, err) < 0)
+            return -1;
           if (run_runtime_hooks (c, MK_HOOK_PRESTART, MK_STATUS_CREATING, err) < 0
               || run_runtime_hooks (c, MK_HOOK_CREATE_RUNTIME, MK_STATUS_CREATING, err) < 0)
             return -1;
@@ -407,7 +424,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   c->state.freezer_file = mk_cgroup_freezer_file (c->cg);
 
   hooks_pause = c->spec->hooks[MK_HOOK_PRESTART].n || c->spec->hooks[MK_HOOK_CREATE_RUNTIME].n
-                || c->spec->hooks[MK_HOOK_CREATE_CONTAINER].n;
+                || c->spec->hooks[MK_HOOK_CREATE_CONTAINER].n || c->spec->n_net_devices;
   a.spec = c->spec;
   a.process = c->spec->process;
   a.bundle = c->bundle;
@@ -534,6 +551,27 @@ wait_program_started (int fd)
     ;
 }
 
+/* The end of run: the container (its init C->pid, if still ours to kill)
+   destroyed as delete destroys it, poststop hooks included.  */
+static void
+run_destroy (struct creation *c)
+{
+  struct teardown t = { .root = c->o->root,
+                        .id = c->o->id,
+                        .pid = c->pid,
+                        .child = true,
+                        .cg = c->cg,
+                        .sweep = true,
+                        .spec = c->spec,
+                        .state = &c->state,
+                        .state_dir = true };
+  mk_error *e = NULL;
+  c->pid = 0;
+  if (teardown (&t, &e) < 0)
+    mk_warn ("%s", e->msg);
+  mk_error_free (e);
+}
+
 int
 mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err)
 {
@@ -554,7 +592,13 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
   if (c.spec->hooks[MK_HOOK_POSTSTART].n)
     {
       wait_program_started (c.sync_fd);
-      run_hooks_warn (c.spec, MK_HOOK_POSTSTART, &c.state, MK_STATUS_RUNNING);
+      if (run_poststart (c.spec, &c.state, err) < 0)
+        {
+          /* Stopped, then destroyed as delete would (poststop hooks
+             included): run does the whole lifecycle.  */
+          run_destroy (&c);
+          goto out;
+        }
     }
   *exit_code = 0;
   if (o->detach)
@@ -575,18 +619,7 @@ mk_container_run (const struct mk_create_opts *o, int *exit_code, mk_error **err
       ret = 0;
       goto out;
     }
-  {
-    struct teardown t = { .root = o->root,
-                          .id = o->id,
-                          .cg = c.cg,
-                          .sweep = true,
-                          .spec = c.spec,
-                          .state = &c.state,
-                          .state_dir = true };
-    mk_error *e = NULL;
-    teardown (&t, &e);
-    mk_error_free (e);
-  }
+  run_destroy (&c);
   ret = 0;
   goto out;
 fail:
@@ -661,7 +694,15 @@ mk_container_start (const char *root, const char *id, mk_error **err)
   if (spec->hooks[MK_HOOK_POSTSTART].n)
     {
       wait_program_started (fifo);
-      run_hooks_warn (spec, MK_HOOK_POSTSTART, c.st, MK_STATUS_RUNNING);
+      if (run_poststart (spec, c.st, err) < 0)
+        {
+          /* Stopped: what is left of it is delete's (poststop hooks, the
+             cgroup), as after any other end of its program.  */
+          if (kill (c.st->pid, SIGKILL) == 0)
+            wait_gone (c.st->pid, c.st->start_time);
+          mk_spec_free (spec);
+          return -1;
+        }
     }
   mk_spec_free (spec);
   return 0;

@@ -43,10 +43,6 @@
 #include <sys/wait.h>
 #include <yajl/yajl_tree.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 /* The process to run and what was allocated to build it.  */
 struct exec_process
 {
@@ -440,7 +436,7 @@ prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
     return mk_error_set (err, 0, "process label `%s`: SELinux is not enabled on this host",
                          r->x.proc.selinux_label);
 
-  r->pidfd = (int)syscall (SYS_pidfd_open, r->st->pid, 0);
+  r->pidfd = mk_pidfd_open (r->st->pid);
   start = mk_proc_start_time (r->st->pid);
   if (r->pidfd < 0 || start == 0 || start != r->st->start_time)
     return mk_error_set (err, 0, "cannot exec in a stopped container");

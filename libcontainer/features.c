@@ -53,7 +53,7 @@ mk_features_json (void)
   GS (g, "ociVersionMin");
   GS (g, "1.0.0");
   GS (g, "ociVersionMax");
-  GS (g, "1.2.0");
+  GS (g, MK_OCI_VERSION);
   gen_list (g, "hooks", hooks);
   gen_list (g, "mountOptions", mk_spec_mount_options ());
   GS (g, "linux");
@@ -100,6 +100,13 @@ mk_features_json (void)
   gen_enabled (g, "apparmor", false);
   gen_enabled (g, "selinux", false);
   gen_enabled (g, "intelRdt", false);
+  /* runtime-spec 1.3's features-linux.  */
+  GS (g, "memoryPolicy");
+  yajl_gen_map_open (g);
+  gen_list (g, "modes", mk_spec_memory_policy_names (false));
+  gen_list (g, "flags", mk_spec_memory_policy_names (true));
+  yajl_gen_map_close (g);
+  gen_enabled (g, "netDevices", true);
   GS (g, "mountExtensions");
   yajl_gen_map_open (g);
   gen_enabled (g, "idmap", true);

@@ -16,12 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static int
-pidfd_open_ (pid_t pid)
-{
-  return (int) syscall (SYS_pidfd_open, pid, 0);
-}
-
 static long long
 now_ms (void)
 {
@@ -35,7 +29,7 @@ now_ms (void)
 static int
 wait_hook (pid_t pid, int timeout)
 {
-  _cleanup_close_ int pfd = pidfd_open_ (pid);
+  _cleanup_close_ int pfd = mk_pidfd_open (pid);
   long long deadline = timeout ? now_ms () + timeout * 1000LL : 0;
   int status;
 
@@ -132,9 +126,10 @@ mk_hooks_run (const struct mk_spec *spec, enum mk_hook_kind kind, const char *st
               mk_error **err)
 {
   const struct mk_hooks *hooks = &spec->hooks[kind];
-  /* runtime-spec: after a failing poststart or poststop hook the others
-     still run; the first error is reported (as a warning by the caller). */
-  bool keep_going = kind == MK_HOOK_POSTSTART || kind == MK_HOOK_POSTSTOP;
+  /* runtime-spec: after a failing poststop hook the others still run; the
+     first error is reported (as a warning by the caller).  A failing hook
+     of any other kind (poststart too, since 1.3) ends the operation.  */
+  bool keep_going = kind == MK_HOOK_POSTSTOP;
   int ret = 0;
   for (size_t i = 0; i < hooks->n; i++)
     {

@@ -17,6 +17,7 @@
 #endif
 
 #include "seccomp.h"
+#include "spec.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@
 #include <yajl/yajl_gen.h>
 
 /* The runtime-spec version of the "container process state" we send.  */
-#define MK_SECCOMP_STATE_VERSION "1.2.0"
+#define MK_SECCOMP_STATE_VERSION MK_OCI_VERSION
 
 /* libseccomp 2.6 added SCMP_FLTATR_CTL_WAITKILL.  */
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)

@@ -1049,35 +1049,52 @@ parse_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
   return 0;
 }
 
+/* set_mempolicy's modes and flags, by runtime-spec's names.  */
+static const struct
+{
+  const char *name;
+  int mode;
+  bool nodes; /* needs nodes (else takes none) */
+} mpol_modes[] = {
+  { "MPOL_DEFAULT", 0, false },
+  { "MPOL_PREFERRED", 1, true },
+  { "MPOL_BIND", 2, true },
+  { "MPOL_INTERLEAVE", 3, true },
+  { "MPOL_LOCAL", 4, false },
+  { "MPOL_PREFERRED_MANY", 5, true },
+  { "MPOL_WEIGHTED_INTERLEAVE", 6, true },
+};
+static const struct
+{
+  const char *name;
+  int flag;
+} mpol_flags[] = {
+  { "MPOL_F_NUMA_BALANCING", 1 << 13 },
+  { "MPOL_F_RELATIVE_NODES", 1 << 14 },
+  { "MPOL_F_STATIC_NODES", 1 << 15 },
+};
+
+/* Their names, for `features`.  */
+const char *const *
+mk_spec_memory_policy_names (bool flags)
+{
+  static const char *modes[MK_ARRAY_SIZE (mpol_modes) + 1], *fl[MK_ARRAY_SIZE (mpol_flags) + 1];
+  if (modes[0] == NULL)
+    {
+      for (size_t i = 0; i < MK_ARRAY_SIZE (mpol_modes); i++)
+        modes[i] = mpol_modes[i].name;
+      for (size_t i = 0; i < MK_ARRAY_SIZE (mpol_flags); i++)
+        fl[i] = mpol_flags[i].name;
+    }
+  return flags ? fl : modes;
+}
+
 /* linux.memoryPolicy: {"mode": "MPOL_BIND", "nodes": "0-1", "flags":
    ["MPOL_F_STATIC_NODES"]}.  The modes that place memory on nodes need
    nodes; MPOL_DEFAULT and MPOL_LOCAL take none.  */
 static int
 parse_memory_policy (yajl_val v, struct mk_spec *spec, mk_error **err)
 {
-  static const struct
-  {
-    const char *name;
-    int mode;
-    bool nodes; /* needs nodes (else takes none) */
-  } modes[] = {
-    { "MPOL_DEFAULT", 0, false },
-    { "MPOL_PREFERRED", 1, true },
-    { "MPOL_BIND", 2, true },
-    { "MPOL_INTERLEAVE", 3, true },
-    { "MPOL_LOCAL", 4, false },
-    { "MPOL_PREFERRED_MANY", 5, true },
-    { "MPOL_WEIGHTED_INTERLEAVE", 6, true },
-  };
-  static const struct
-  {
-    const char *name;
-    int flag;
-  } flags[] = {
-    { "MPOL_F_NUMA_BALANCING", 1 << 13 },
-    { "MPOL_F_RELATIVE_NODES", 1 << 14 },
-    { "MPOL_F_STATIC_NODES", 1 << 15 },
-  };
   _cleanup_free_ char *mode = NULL, *nodes = NULL;
   _cleanup_strv_ char **fl = NULL;
   size_t m;
@@ -1093,15 +1110,15 @@ parse_memory_policy (yajl_val v, struct mk_spec *spec, mk_error **err)
   if (mk_json_get (v, "flags")
       && mk_json_strv (mk_json_get (v, "flags"), "linux.memoryPolicy.flags", &fl, err) < 0)
     return -1;
-  for (m = 0; m < MK_ARRAY_SIZE (modes) && strcmp (modes[m].name, mode) != 0; m++)
+  for (m = 0; m < MK_ARRAY_SIZE (mpol_modes) && strcmp (mpol_modes[m].name, mode) != 0; m++)
     ;
-  if (m == MK_ARRAY_SIZE (modes))
+  if (m == MK_ARRAY_SIZE (mpol_modes))
     return mk_error_set (err, 0, "linux.memoryPolicy.mode: unknown mode `%s`", mode);
-  spec->memory_policy = modes[m].mode;
+  spec->memory_policy = mpol_modes[m].mode;
   CPU_ZERO (&spec->memory_nodes);
-  if (nodes && *nodes && !modes[m].nodes)
+  if (nodes && *nodes && !mpol_modes[m].nodes)
     return mk_error_set (err, 0, "linux.memoryPolicy.nodes: %s takes no nodes", mode);
-  if (modes[m].nodes && (nodes == NULL || *nodes == '\0'))
+  if (mpol_modes[m].nodes && (nodes == NULL || *nodes == '\0'))
     return mk_error_set (err, 0, "linux.memoryPolicy.nodes: %s needs nodes", mode);
   if (nodes && *nodes
       && (mk_cpulist_parse (nodes, &spec->memory_nodes) < 0
@@ -1110,13 +1127,64 @@ parse_memory_policy (yajl_val v, struct mk_spec *spec, mk_error **err)
   for (char **f = fl; f && *f; f++)
     {
       size_t k;
-      for (k = 0; k < MK_ARRAY_SIZE (flags) && strcmp (flags[k].name, *f) != 0; k++)
+      for (k = 0; k < MK_ARRAY_SIZE (mpol_flags) && strcmp (mpol_flags[k].name, *f) != 0; k++)
         ;
-      if (k == MK_ARRAY_SIZE (flags))
+      if (k == MK_ARRAY_SIZE (mpol_flags))
         return mk_error_set (err, 0, "linux.memoryPolicy.flags: unknown flag `%s`", *f);
-      spec->memory_policy |= flags[k].flag;
+      spec->memory_policy |= mpol_flags[k].flag;
     }
   spec->has_memory_policy = true;
+  return 0;
+}
+
+/* linux.netDevices: {"eth1": {"name": "ctr1"}, "eth2": {}}.  Moving a
+   device takes a network namespace of the container's own (made or joined,
+   not the runtime's), and CAP_NET_ADMIN over both (the kernel says).  */
+static int
+parse_net_devices (yajl_val node, struct mk_spec *spec, mk_error **err)
+{
+  const struct mk_namespace *ns;
+  if (node == NULL)
+    return 0;
+  if (expect_object (node, "linux.netDevices", err) < 0)
+    return -1;
+  if (node->u.object.len == 0)
+    return 0;
+  ns = mk_spec_namespace (spec, CLONE_NEWNET);
+  if (ns == NULL)
+    return mk_error_set (err, 0,
+                         "linux.netDevices: the container has no network namespace of its "
+                         "own (linux.namespaces has no \"network\")");
+  spec->net_devices = xmalloc0 (node->u.object.len * sizeof (struct mk_netdev));
+  for (size_t i = 0; i < node->u.object.len; i++)
+    {
+      const char *key = node->u.object.keys[i];
+      yajl_val v = node->u.object.values[i], name;
+      struct mk_netdev *d = &spec->net_devices[spec->n_net_devices++];
+      char where[64];
+
+      d->host_name = xstrdup (key);
+      snprintf (where, sizeof (where), "linux.netDevices.%.20s", key);
+      if (!mk_netdev_name_ok (key))
+        return mk_error_set (err, 0, "linux.netDevices: `%s` is not a network device name", key);
+      if (expect_object (v, where, err) < 0)
+        return -1;
+      if ((name = mk_json_get (v, "name")))
+        {
+          char w[80];
+          snprintf (w, sizeof (w), "%s.name", where);
+          if (mk_json_string (name, w, &d->name, err) < 0)
+            return -1;
+          if (!mk_netdev_name_ok (d->name))
+            return mk_error_set (err, 0, "%s: `%s` is not a network device name", w, d->name);
+        }
+      else
+        d->name = xstrdup (key);
+      for (size_t j = 0; j + 1 < spec->n_net_devices; j++)
+        if (strcmp (spec->net_devices[j].name, d->name) == 0)
+          return mk_error_set (
+              err, 0, "linux.netDevices: two devices would be `%s` in the container", d->name);
+    }
   return 0;
 }
 
@@ -1242,6 +1310,8 @@ parse_linux (yajl_val node, struct mk_spec *spec, mk_error **err)
     return -1;
   if ((v = mk_json_get (node, "mountLabel"))
       && mk_json_string (v, "linux.mountLabel", &spec->mount_label, err) < 0)
+    return -1;
+  if (parse_net_devices (mk_json_get (node, "netDevices"), spec, err) < 0)
     return -1;
   if ((v = mk_json_get (node, "intelRdt")))
     return mk_error_set (err, 0, "linux.intelRdt: Intel RDT is not available on this host");
@@ -1410,6 +1480,12 @@ mk_spec_free (struct mk_spec *spec)
   free (spec->sysctl);
   mk_seccomp_free (spec->seccomp);
   free (spec->mount_label);
+  for (size_t i = 0; i < spec->n_net_devices; i++)
+    {
+      free (spec->net_devices[i].host_name);
+      free (spec->net_devices[i].name);
+    }
+  free (spec->net_devices);
   if (spec->tree)
     yajl_tree_free (spec->tree);
   free (spec);
@@ -1449,7 +1525,7 @@ mk_spec_default (bool rootless)
 {
   static const char head[]
       = "{\n"
-        "\t\"ociVersion\": \"1.2.0\",\n"
+        "\t\"ociVersion\": \"" MK_OCI_VERSION "\",\n"
         "\t\"process\": {\n"
         "\t\t\"terminal\": true,\n"
         "\t\t\"user\": {\n\t\t\t\"uid\": 0,\n\t\t\t\"gid\": 0\n\t\t},\n"

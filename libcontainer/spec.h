@@ -15,6 +15,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "error.h"
+#include "net/netdev.h"
 
 struct mk_resources;
 struct mk_seccomp;
@@ -208,6 +209,9 @@ struct mk_spec
   int memory_policy;
   cpu_set_t memory_nodes;
   char *mount_label;
+  /* linux.netDevices (runtime-spec 1.3): host devices to move in.  */
+  struct mk_netdev *net_devices;
+  size_t n_net_devices;
 
   yajl_val tree; /* the parsed document, owned */
 };
@@ -237,6 +241,9 @@ const struct mk_namespace *mk_spec_namespace (const struct mk_spec *spec, int ty
 /* mkrun's own annotations (see docs/DESIGN.md).  */
 #define MK_ANNOTATION_INIT "org.mkrun.init"
 
+/* The runtime-spec version mkrun implements: state, features, `spec`.  */
+#define MK_OCI_VERSION "1.3.0"
+
 /* Looks up an annotation; NULL if absent.  */
 const char *mk_spec_annotation (const struct mk_spec *spec, const char *key);
 
@@ -248,6 +255,8 @@ const char *mk_hook_kind_name (enum mk_hook_kind k);
 const char *mk_namespace_name (int type);
 const char *const *mk_namespace_names (void);
 const char *const *mk_spec_mount_options (void);
+/* linux.memoryPolicy's mode names, or with FLAGS its flag names.  */
+const char *const *mk_spec_memory_policy_names (bool flags);
 
 /* Small yajl accessors that produce field-named errors; used by every parser
    of a config sub-tree.  WHERE is the dotted path of NODE.  */

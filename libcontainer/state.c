@@ -177,7 +177,7 @@ gen_state (yajl_gen g, const struct mk_state *st, const char *status, bool full)
 {
   yajl_gen_map_open (g);
   GEN_STR (g, "ociVersion");
-  GEN_STR (g, "1.2.0");
+  GEN_STR (g, MK_OCI_VERSION);
   GEN_STR (g, "id");
   GEN_STR (g, st->id);
   if (status)

@@ -371,6 +371,12 @@ mk_parse_int64 (const char *s, long long *out)
   return 0;
 }
 
+int
+mk_pidfd_open (pid_t pid)
+{
+  return (int)syscall (SYS_pidfd_open, pid, 0);
+}
+
 unsigned long long
 mk_proc_start_time (pid_t pid)
 {

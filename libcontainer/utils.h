@@ -104,6 +104,8 @@ int mk_parse_int64 (const char *s, long long *out);
 
 /* Reads /proc/PID/stat's field 22 (start time); 0 if the process is gone.  */
 unsigned long long mk_proc_start_time (pid_t pid);
+/* pidfd_open(2) (glibc 2.36 has no wrapper here).  */
+int mk_pidfd_open (pid_t pid);
 
 /* Closes every descriptor from FIRST up but those in KEEP (N of them, at
    most 16; negative ones are ignored).  */

@@ -63,7 +63,7 @@ mk_cmd_list (struct mk_global *g, int argc, char **argv)
           struct passwd *pw = getpwuid (v[i].owner);
           yajl_gen_map_open (gen);
           GS (gen, "ociVersion");
-          GS (gen, "1.2.0");
+          GS (gen, MK_OCI_VERSION);
           GS (gen, "id");
           GS (gen, v[i].id);
           GS (gen, "pid");

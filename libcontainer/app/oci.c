@@ -798,7 +798,7 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_config (g, yajl_gen_indent_string, "\t");
   yajl_gen_map_open (g);
-  gkv (g, "ociVersion", "1.2.0");
+  gkv (g, "ociVersion", MK_OCI_VERSION);
   gen_process (g, app, h);
   gs (g, "root");
   yajl_gen_map_open (g);

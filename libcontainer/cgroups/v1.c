@@ -296,7 +296,7 @@ apply_pids_v1 (const struct mk_cgroup *cg, const struct mk_resources *r, mk_erro
   const struct mk_cg_dir *d = v1_dir (cg, "pids");
   if (d == NULL || !r->has_pids_limit)
     return 0;
-  if (r->pids_limit <= 0)
+  if (r->pids_limit < 0)
     return mk_cg_write (d, "pids.max", "max", "linux.resources.pids.limit", err);
   return write_int (d, "pids.max", r->pids_limit, "linux.resources.pids.limit", err);
 }

@@ -290,7 +290,7 @@ apply_pids_v2 (const struct mk_cgroup *cg, const struct mk_resources *r, mk_erro
   char buf[32];
   if (d == NULL || !r->has_pids_limit)
     return 0;
-  fmt_max (buf, sizeof (buf), r->pids_limit <= 0 ? -1 : r->pids_limit);
+  fmt_max (buf, sizeof (buf), r->pids_limit < 0 ? -1 : r->pids_limit);
   return write_str (d, "pids.max", buf, "linux.resources.pids.limit", err);
 }
 

@@ -202,6 +202,22 @@ cg2() {
 	[ "$(cat "$(cg pids)/pids.max")" = 10 ]
 }
 
+@test "cgroups: pids limit 0 is zero tasks more, -1 no limit (runtime-spec 1.3)" {
+	# runtime-spec 1.3 (config-linux, pids): 0 is a value like any
+	# other (the program runs, and cannot fork); a negative one is "max".
+	update_config '.linux.resources.pids = {"limit": 0}
+		| .process.args = ["sh", "-c", "for f in /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max; do [ -e $f ] && read v <$f && echo $v; done; /bin/true && echo forked"]'
+	run mkrun run c1 </dev/null
+	echo "$output"
+	[[ "${lines[0]}" == 0* ]]
+	[[ "$output" != *forked* ]]
+	update_config '.linux.resources.pids = {"limit": -1}'
+	run mkrun run c2 </dev/null
+	echo "$output"
+	[[ "${lines[0]}" == max* ]]
+	[[ "$output" == *forked* ]]
+}
+
 @test "cgroups: pids limit stops a fork bomb" {
 	update_config '.linux.resources.pids = {"limit": 10}
 		| .process.args = ["sh", "-c", "for i in $(seq 100); do sleep 10 & done; echo started; cat /sys/fs/cgroup/pids/pids.current /sys/fs/cgroup/pids.current 2>/dev/null; true"]'

@@ -63,7 +63,7 @@ wait_gone() {
 
 	[ "$(echo "$output" | jq -r .id)" = c1 ]
 	[ "$(echo "$output" | jq -r .status)" = created ]
-	[ -n "$(echo "$output" | jq -r '.ociVersion // empty')" ]
+	[ "$(echo "$output" | jq -r '.ociVersion')" = 1.3.0 ]
 	[ "$(echo "$output" | jq -r .bundle)" = "$(realpath "$BUNDLE")" ]
 	[ "$(echo "$output" | jq -r '.annotations["org.mkrun.test"]')" = lifecycle ]
 	[ "$(echo "$output" | jq -r '.annotations["org.mkrun.other"]')" = 2 ]
@@ -405,7 +405,7 @@ wait_gone() {
 	[ "$status" -eq 0 ]
 	[ -f config.json ]
 	jq -e . config.json >/dev/null
-	[ -n "$(jq -r .ociVersion config.json)" ]
+	[ "$(jq -r .ociVersion config.json)" = 1.3.0 ]
 	[ "$(jq -r .root.path config.json)" = rootfs ]
 	[ "$(jq -r '.process.args | type' config.json)" = array ]
 	jq -e '.linux.namespaces | map(.type) | index("pid") and index("mount")' config.json >/dev/null
@@ -453,7 +453,11 @@ wait_gone() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e . >/dev/null
 	[ -n "$(echo "$output" | jq -r '.ociVersionMin // empty')" ]
-	[ -n "$(echo "$output" | jq -r '.ociVersionMax // empty')" ]
+	# runtime-spec 1.3.0, with what its features-linux added.
+	[ "$(echo "$output" | jq -r '.ociVersionMax')" = 1.3.0 ]
+	echo "$output" | jq -e '.linux.memoryPolicy.modes | index("MPOL_BIND") and index("MPOL_WEIGHTED_INTERLEAVE")' >/dev/null
+	echo "$output" | jq -e '.linux.memoryPolicy.flags | index("MPOL_F_STATIC_NODES")' >/dev/null
+	echo "$output" | jq -e '.linux.netDevices.enabled == true' >/dev/null
 	local ns
 	for ns in pid network ipc uts mount; do
 		echo "$output" | jq -e --arg ns "$ns" '.linux.namespaces | index($ns)' >/dev/null

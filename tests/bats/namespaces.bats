@@ -14,6 +14,7 @@ teardown() {
 		kill -9 "$BG_PID" 2>/dev/null || true
 		wait "$BG_PID" 2>/dev/null || true
 	fi
+	netdev_teardown
 	teardown_busybox
 }
 
@@ -251,4 +252,91 @@ host_ns() {
 	pid=$(mkrun state c1 | jq -r .pid)
 	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 100999 ]
 	[ "$(awk '/^Gid:/ {print $2}' "/proc/$pid/status")" = 200999 ]
+}
+
+# linux.netDevices (runtime-spec 1.3).  The "host" is a network namespace
+# the test makes (its veth pair never touches the machine's own network):
+# mkrun runs in it under nsenter.
+netdev_setup() {
+	command -v ip >/dev/null || skip "test requires iproute2's ip"
+	NETNS="mkrun-bats-$$-${BATS_TEST_NUMBER}"
+	ip netns add "$NETNS"
+	ip -n "$NETNS" link add mkv0 type veth peer name mkv1
+	ip -n "$NETNS" link set mkv1 mtu 1400
+	ip -n "$NETNS" addr add 10.213.7.2/24 dev mkv1
+	ip -n "$NETNS" addr add fd00:7::2/64 dev mkv1 nodad
+}
+
+netdev_teardown() {
+	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || true
+}
+
+in_netns() {
+	nsenter --net="/run/netns/$NETNS" "$MKRUN" --root "$ROOT" "$@"
+}
+
+@test "namespaces: netDevices moves a device in, renamed, with its addresses, MTU and link up" {
+	netdev_setup
+	update_config '.linux.netDevices = {"mkv1": {"name": "ctr0"}}
+		| .process.args = ["sh", "-c", "ip -o addr show dev ctr0; ip -o link show dev ctr0; ls /sys/class/net"]'
+	run in_netns run c1 </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ctr0    inet 10.213.7.2/24 "* ]]
+	[[ "$output" == *"ctr0    inet6 fd00:7::2/64 "* ]]
+	[[ "$output" == *"ctr0@"*",UP"*"> mtu 1400 "* ]]
+	[[ "$output" != *mkv1* ]]
+	# Gone from the runtime's namespace while it ran; a veth ends with the
+	# container's namespace (the kernel's rule for virtual devices).
+	run ip -n "$NETNS" link show mkv1
+	[ "$status" -ne 0 ]
+	netdev_teardown
+}
+
+@test "namespaces: netDevices keeps the host's name without \"name\"; create then start" {
+	netdev_setup
+	update_config '.linux.netDevices = {"mkv1": {}} | .process.args = ["sleep", "100"]'
+	in_netns create c1 </dev/null >/dev/null 2>&1
+	run in_netns exec c1 ip -o addr show dev mkv1
+	echo "$output"
+	[[ "$output" == *"mkv1    inet 10.213.7.2/24 "* ]]
+	run ip -n "$NETNS" link show mkv1
+	[ "$status" -ne 0 ]
+	in_netns delete -f c1
+	netdev_teardown
+}
+
+@test "namespaces: netDevices errors: no such device, no network namespace, a bad name, a clash" {
+	netdev_setup
+	update_config '.linux.netDevices = {"nosuch0": {}}'
+	run in_netns run c1 </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = 'mkrun: run c1: linux.netDevices: `nosuch0`: no such network device' ]
+	[ ! -e "$ROOT/c1" ]
+	# The device stays where it was after a failed create.
+	ip -n "$NETNS" link show mkv0 >/dev/null
+
+	update_config '.linux.netDevices = {"mkv1": {"name": "a/b"}}'
+	run in_netns run c1 </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = 'mkrun: run c1: linux.netDevices.mkv1.name: `a/b` is not a network device name' ]
+
+	update_config '.linux.netDevices = {"mkv1": {"name": "x"}, "mkv0": {"name": "x"}}'
+	run in_netns run c1 </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = 'mkrun: run c1: linux.netDevices: two devices would be `x` in the container' ]
+
+	update_config '.linux.netDevices = {"mkv1": {"name": "lo"}}'
+	run in_netns run c1 </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == 'mkrun: run c1: linux.netDevices: `mkv1`: rename to `lo` in the container: '* ]]
+	[ ! -e "$ROOT/c1" ]
+
+	update_config '.linux.netDevices = {"mkv1": {}} | .linux.namespaces |= map(select(.type != "network"))'
+	run in_netns run c1 </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = 'mkrun: run c1: linux.netDevices: the container has no network namespace of its own (linux.namespaces has no "network")' ]
+	netdev_teardown
 }

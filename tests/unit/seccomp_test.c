@@ -466,7 +466,7 @@ fork_notify_child (void)
       if (fd < 0)
         _exit (101);
       if (mk_seccomp_send_listener (notify_filter, fd, getpid (),
-                                    "{\"ociVersion\": \"1.2.0\", \"id\": \"c1\", \"status\": "
+                                    "{\"ociVersion\": \"1.3.0\", \"id\": \"c1\", \"status\": "
                                     "\"creating\", \"pid\": 1, \"bundle\": \"/b\", "
                                     "\"annotations\": {\"a\": \"b\"}}",
                                     &err)
@@ -571,7 +571,7 @@ test_notify (void)
 
     CHECK_MSG (
         state != NULL
-            && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ver, yajl_t_string)) ?: "", "1.2.0")
+            && strcmp (YAJL_GET_STRING (yajl_tree_get (state, p_ver, yajl_t_string)) ?: "", "1.3.0")
                    == 0
             && fds && fds->u.array.len == 1
             && strcmp (YAJL_GET_STRING (fds->u.array.values[0]) ?: "", "seccompFd") == 0 && v_pid
