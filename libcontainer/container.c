@@ -17,7 +17,7 @@
 #include "init.h"
 #include "log.h"
 #include "namespaces.h"
-#include "net/netdev.h"
+#include "netdev.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -264,6 +264,52 @@ run_runtime_hooks (struct creation *c, enum mk_hook_kind kind, enum mk_status st
   return mk_hooks_run (c->spec, kind, json, err);
 }
 
+/* The init, in its new user and mount namespaces, asks for its bind
+   sources: opened here, with the runtime's credentials, inside its mount
+   namespace (a mount of another namespace cannot be bound there), and
+   sent.  A source that cannot be opened is left to the init, whose error
+   names it; a runtime that may not enter (no privilege over its own user
+   namespace) sends none, and the init uses the paths.  */
+static int
+send_sources (struct creation *c, mk_error **err)
+{
+  const struct mk_spec *spec = c->spec;
+  _cleanup_close_ int self = mk_pidfd_open (getpid ());
+  _cleanup_close_ int target = mk_pidfd_open (c->pid);
+  _cleanup_close_ int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_free_ int *fds = xmalloc0 (spec->n_mounts * sizeof (int) + 1);
+  int ret = 0;
+
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    fds[i] = -1;
+  if (self >= 0 && target >= 0 && cwd >= 0 && setns (target, CLONE_NEWNS) == 0)
+    {
+      /* Relative sources are the bundle's, as in the init.  */
+      if (chdir (c->bundle) == 0)
+        for (size_t i = 0; i < spec->n_mounts; i++)
+          if (spec->mounts[i].bind)
+            fds[i] = open (spec->mounts[i].source, O_PATH | O_CLOEXEC);
+      if (setns (self, CLONE_NEWNS) < 0 || fchdir (cwd) < 0)
+        {
+          /* Nothing more may be done from the container's namespace.  */
+          fprintf (stderr, "mkrun: return to the runtime's mount namespace: %s\n",
+                   strerror (errno));
+          _exit (1);
+        }
+    }
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (fds[i] >= 0)
+      {
+        uint32_t idx = (uint32_t)i;
+        if (ret == 0 && mk_sync_send (c->sync_fd, MK_SYNC_SOURCE, &idx, sizeof (idx), fds[i]) < 0)
+          ret = mk_error_set (err, errno, "send the bind sources");
+        close (fds[i]);
+      }
+  if (ret == 0 && mk_sync_send (c->sync_fd, MK_SYNC_SOURCES_DONE, NULL, 0, -1) < 0)
+    ret = mk_error_set (err, errno, "send the bind sources");
+  return ret;
+}
+
 /* Answers the init until it is ready.  */
 static int
 serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err)
@@ -281,6 +327,10 @@ serve_init (struct creation *c, bool hooks_pause, int *notify_fd, mk_error **err
           if (mk_ns_write_idmaps (c->spec, c->pid, err) < 0)
             return -1;
           mk_sync_send (c->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, 0, -1);
+          break;
+        case MK_SYNC_WANT_SOURCES:
+          if (send_sources (c, err) < 0)
+            return -1;
           break;
         case MK_SYNC_RUN_HOOKS:
           if (!hooks_pause)

@@ -36,15 +36,10 @@ create_device (int rootfd, const struct mk_device *d, bool userns, const char *w
   _cleanup_close_ int dirfd = -1;
   mode_t mode = d->has_file_mode ? d->file_mode : 0666;
   mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
-  mk_error *e = NULL;
 
   *slash = '\0';
-  if (mk_mkpath_in_root (rootfd, dir[0] ? dir : "/", false, &dirfd, &e) < 0)
-    {
-      mk_error_set (err, e->errnum, "%s: %s", where, e->msg);
-      mk_error_free (e);
-      return -1;
-    }
+  if (mk_mkpath_in_root (rootfd, dir[0] ? dir : "/", false, &dirfd, err) < 0)
+    return mk_error_prefix (err, "%s", where);
   {
     /* An O_PATH fd will not do for mknodat: open the directory for real. */
     char p[64];

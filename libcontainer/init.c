@@ -75,6 +75,61 @@ wait_cgroup (void *arg, mk_error **err)
   return 0;
 }
 
+/* In a new user namespace, the bind sources are opened by the runtime,
+   which can still reach paths that the namespace's root is refused (a
+   directory only its host owner may enter): it joins our mount namespace
+   to open them, so that they are mounts of ours, and sends them.  */
+static int
+receive_sources (struct mk_init_args *a, mk_error **err)
+{
+  size_t n = a->spec->n_mounts, binds = 0;
+  for (size_t i = 0; i < n; i++)
+    binds += a->spec->mounts[i].bind;
+  if (binds == 0)
+    return 0;
+  a->source_fds = xmalloc0 (n * sizeof (int));
+  for (size_t i = 0; i < n; i++)
+    a->source_fds[i] = -1;
+  if (mk_sync_send (a->sync_fd, MK_SYNC_WANT_SOURCES, NULL, 0, -1) < 0)
+    return mk_error_set (err, errno, "ask for the bind sources");
+  for (;;)
+    {
+      char kind;
+      uint32_t idx;
+      int fd, r = mk_sync_recv (a->sync_fd, &kind, &idx, sizeof (idx), &fd, err);
+      if (r < 0)
+        return -1;
+      if (kind == MK_SYNC_SOURCES_DONE)
+        return 0;
+      /* The runtime may have put us in our cgroup meanwhile (wait_cgroup
+         then waits no more).  */
+      if (kind == MK_SYNC_CGROUP_DONE && a->wait_cgroup && fd < 0)
+        {
+          a->wait_cgroup = false;
+          continue;
+        }
+      if (kind != MK_SYNC_SOURCE || r != sizeof (idx) || idx >= n || fd < 0
+          || a->source_fds[idx] >= 0)
+        {
+          if (fd >= 0)
+            close (fd);
+          return mk_error_set (err, 0, "container init: unexpected message `%c`", kind);
+        }
+      a->source_fds[idx] = fd;
+    }
+}
+
+/* The bind sources are host descriptors: none is left once mounted.  */
+static void
+close_sources (struct mk_init_args *a)
+{
+  for (size_t i = 0; a->source_fds && i < a->spec->n_mounts; i++)
+    if (a->source_fds[i] >= 0)
+      close (a->source_fds[i]);
+  free (a->source_fds);
+  a->source_fds = NULL;
+}
+
 static int
 setup_namespaces (struct mk_init_args *a, mk_error **err)
 {
@@ -94,6 +149,8 @@ setup_namespaces (struct mk_init_args *a, mk_error **err)
   if ((a->plan.unshare_flags & ~CLONE_NEWUSER)
       && unshare (a->plan.unshare_flags & ~CLONE_NEWUSER) < 0)
     return mk_error_set (err, errno, "linux.namespaces: unshare");
+  if (a->plan.new_user && receive_sources (a, err) < 0)
+    return -1;
   if (!a->no_new_keyring)
     {
       char name[64];
@@ -119,20 +176,17 @@ setup_rootfs (struct mk_init_args *a, mk_error **err)
   if (mk_rootfs_prepare (a->spec, &rootfd, err) < 0)
     return -1;
   mctx.rootfd = rootfd;
+  mctx.source_fds = a->source_fds;
   if (mk_mounts_apply (&mctx, err) < 0)
     return -1;
+  close_sources (a);
   if (mk_devices_create (a->spec, rootfd, mctx.userns, err) < 0)
     return -1;
   {
     /* runc creates a missing process.cwd; so do we, inside the rootfs. */
     int cwdfd = -1;
-    mk_error *e = NULL;
-    if (mk_mkpath_in_root (rootfd, a->process->cwd, false, &cwdfd, &e) < 0)
-      {
-        mk_error_set (err, e->errnum, "process.cwd: %s", e->msg);
-        mk_error_free (e);
-        return -1;
-      }
+    if (mk_mkpath_in_root (rootfd, a->process->cwd, false, &cwdfd, err) < 0)
+      return mk_error_prefix (err, "process.cwd");
     close (cwdfd);
   }
   if (a->pause_for_hooks)

@@ -31,6 +31,8 @@ struct mk_init_args
   int preserve_fds;
   sigset_t sigmask; /* the runtime's mask before it blocked signals */
   char **env;       /* set by the init: process.env with HOME made sure of */
+  int *source_fds;  /* set by the init: the bind sources the runtime opened
+                       (mk_mount_ctx.source_fds), or NULL */
 };
 
 /* The steps the init and exec's process share, after namespaces and the

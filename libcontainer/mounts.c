@@ -419,14 +419,16 @@ idmap_userns (const struct mk_spec *spec, const struct mk_mount *m, mk_error **e
 }
 
 static int
-mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, int targetfd, mk_error **err)
+mount_idmapped (const struct mk_spec *spec, const struct mk_mount *m, int srcfd, int targetfd,
+                mk_error **err)
 {
   _cleanup_close_ int tree = -1;
   _cleanup_close_ int userns = -1;
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
 
-  tree = (int)syscall (SYS_open_tree, AT_FDCWD, m->source,
-                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0));
+  tree = (int)syscall (SYS_open_tree, srcfd >= 0 ? srcfd : AT_FDCWD, srcfd >= 0 ? "" : m->source,
+                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0)
+                           | (srcfd >= 0 ? AT_EMPTY_PATH : 0));
   if (tree < 0)
     return mk_error_set (err, errno, "idmap: open_tree `%s`", m->source);
   userns = idmap_userns (spec, m, err);
@@ -680,7 +682,8 @@ out:
 }
 
 static int
-mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where, mk_error **err)
+mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, int srcfd, const char *where,
+           mk_error **err)
 {
   _cleanup_close_ int targetfd = -1;
   _cleanup_close_ int newfd = -1;
@@ -688,12 +691,21 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
   bool is_dir = true;
   const char *type = m->type;
   bool kernfs = !m->bind && type && (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0);
-  mk_error *e = NULL;
+
+  char source[64];
+  const char *src = m->source;
 
   if (m->bind)
     {
       struct stat st;
-      if (stat (m->source, &st) < 0)
+      if (srcfd >= 0)
+        {
+          /* Opened by the runtime: mounted through the descriptor, whose
+             path the container's user namespace may not be let through.  */
+          PROC_FD_PATH (source, srcfd);
+          src = source;
+        }
+      if ((srcfd >= 0 ? fstat (srcfd, &st) : stat (m->source, &st)) < 0)
         return mk_error_set (err, errno, "%s.source: `%s`", where, m->source);
       is_dir = S_ISDIR (st.st_mode);
     }
@@ -710,22 +722,18 @@ mount_one (struct mk_mount_ctx *ctx, const struct mk_mount *m, const char *where
                              "goes through a symlink in the rootfs)",
                              where, m->destination);
     }
-  if (mk_mkpath_in_root (ctx->rootfd, m->destination, !is_dir, &targetfd, &e) < 0)
-    {
-      mk_error_set (err, e->errnum, "%s.destination: %s", where, e->msg);
-      mk_error_free (e);
-      return -1;
-    }
+  if (mk_mkpath_in_root (ctx->rootfd, m->destination, !is_dir, &targetfd, err) < 0)
+    return mk_error_prefix (err, "%s.destination", where);
   PROC_FD_PATH (target, targetfd);
 
   if (m->bind)
     {
       if (m->idmap)
         {
-          if (mount_idmapped (ctx->spec, m, targetfd, err) < 0)
+          if (mount_idmapped (ctx->spec, m, srcfd, targetfd, err) < 0)
             return mk_error_prefix (err, "%s", where);
         }
-      else if (mount (m->source, target, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL) < 0)
+      else if (mount (src, target, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL) < 0)
         return mk_error_set (err, errno, "%s: bind `%s` on `%s`", where, m->source, m->destination);
     }
   else if (type && strcmp (type, "cgroup") == 0)
@@ -821,7 +829,9 @@ mk_mounts_apply (struct mk_mount_ctx *ctx, mk_error **err)
     {
       char where[32];
       snprintf (where, sizeof (where), "mounts[%zu]", i);
-      if (mount_one (ctx, &ctx->spec->mounts[i], where, err) < 0)
+      if (mount_one (ctx, &ctx->spec->mounts[i], ctx->source_fds ? ctx->source_fds[i] : -1, where,
+                     err)
+          < 0)
         return -1;
     }
   return 0;

@@ -29,6 +29,10 @@ struct mk_mount_ctx
   int rootfd;        /* O_PATH of the rootfs mount */
   bool new_cgroupns; /* the init has its own cgroup namespace */
   bool userns;       /* the init is in a new user namespace */
+  /* Per entry of spec->mounts, a bind source the runtime opened (O_PATH,
+     in the init's mount namespace, before its user namespace could be
+     refused the path), or -1: the path then.  NULL: none at all.  */
+  const int *source_fds;
   /* Called once, before the first mount of type cgroup, so the init is in
      its cgroup (and cgroup namespace) when that mount is made.  */
   int (*before_cgroup) (void *arg, mk_error **err);

@@ -253,17 +253,12 @@ static int
 write_sysctl (int procfd, const char *key, const char *value, mk_error **err)
 {
   char path[512];
-  mk_error *e = NULL;
   size_t n = snprintf (path, sizeof (path), "/proc/sys/%s", key);
   for (size_t i = sizeof ("/proc/sys/") - 1; i < n; i++)
     if (path[i] == '.')
       path[i] = '/';
-  if (mk_kernfs_write (procfd, path, value, &e) < 0)
-    {
-      mk_error_set (err, e->errnum, "linux.sysctl.%s: write `%s`: %s", key, value, e->msg);
-      mk_error_free (e);
-      return -1;
-    }
+  if (mk_kernfs_write (procfd, path, value, err) < 0)
+    return mk_error_prefix (err, "linux.sysctl.%s: write `%s`", key, value);
   return 0;
 }
 

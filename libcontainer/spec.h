@@ -15,7 +15,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "error.h"
-#include "net/netdev.h"
+#include "netdev.h"
 
 struct mk_resources;
 struct mk_seccomp;

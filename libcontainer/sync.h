@@ -12,15 +12,18 @@
 enum mk_sync_kind
 {
   /* runtime -> init */
-  MK_SYNC_IDMAPS_DONE = 'M', /* uid/gid maps written */
-  MK_SYNC_CGROUP_DONE = 'C', /* init is in its cgroup */
-  MK_SYNC_HOOKS_DONE = 'h',  /* prestart/createRuntime ran */
-  MK_SYNC_GO = 'G',          /* run: exec now */
+  MK_SYNC_IDMAPS_DONE = 'M',  /* uid/gid maps written */
+  MK_SYNC_CGROUP_DONE = 'C',  /* init is in its cgroup */
+  MK_SYNC_HOOKS_DONE = 'h',   /* prestart/createRuntime ran */
+  MK_SYNC_GO = 'G',           /* run: exec now */
+  MK_SYNC_SOURCE = 'o',       /* payload: a mount's index (uint32); fd: its bind source */
+  MK_SYNC_SOURCES_DONE = 'O', /* no more sources */
   /* init -> runtime */
-  MK_SYNC_WANT_IDMAPS = 'U', /* init made its user namespace: write its maps */
-  MK_SYNC_RUN_HOOKS = 'H',   /* run prestart/createRuntime now (before pivot_root) */
-  MK_SYNC_READY = 'R',       /* set up; fd: the seccomp listener or none */
-  MK_SYNC_ERROR = 'E',       /* payload: the error */
+  MK_SYNC_WANT_IDMAPS = 'U',  /* init made its user namespace: write its maps */
+  MK_SYNC_RUN_HOOKS = 'H',    /* run prestart/createRuntime now (before pivot_root) */
+  MK_SYNC_WANT_SOURCES = 'S', /* in its user and mount namespaces: open the bind sources */
+  MK_SYNC_READY = 'R',        /* set up; fd: the seccomp listener or none */
+  MK_SYNC_ERROR = 'E',        /* payload: the error */
 };
 
 /* One sendmsg of DATA with PASSFD (if >= 0) attached by SCM_RIGHTS.  */

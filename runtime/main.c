@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "exe.h"
 #include "log.h"
+#include "spec.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -79,7 +80,7 @@ static void
 usage (FILE *out)
 {
   fprintf (out, "Usage: mkrun [GLOBAL OPTIONS] COMMAND [OPTIONS] ...\n\n"
-                "An OCI runtime (runtime-spec 1.2), a drop-in for runc and crun.\n\n"
+                "An OCI runtime (runtime-spec " MK_OCI_VERSION "), a drop-in for runc and crun.\n\n"
                 "Commands:\n");
   for (size_t i = 0; i < MK_ARRAY_SIZE (commands); i++)
     if (commands[i].summary)
@@ -167,7 +168,7 @@ main (int argc, char **argv)
       case 'v':
         {
           const struct scmp_version *sv = seccomp_version ();
-          printf ("mkrun version %s\ncommit: %s\nspec: 1.2.0\nlibseccomp: %u.%u.%u\n",
+          printf ("mkrun version %s\ncommit: %s\nspec: " MK_OCI_VERSION "\nlibseccomp: %u.%u.%u\n",
                   PACKAGE_VERSION, MK_COMMIT, sv->major, sv->minor, sv->micro);
         }
         return 0;

@@ -398,3 +398,31 @@ add_mount() { # DEST TYPE SOURCE OPTIONS-JSON
 	[ "${lines[2]}" = 1 ]
 	[[ "${lines[3]}" == *"Read-only file system"* ]]
 }
+
+@test "mounts: bind sources a user namespace's root cannot reach are bound, and no host descriptor stays" {
+	# A 0700 directory of the host's root: the container's remapped root is
+	# "other" there.  The runtime opens the sources inside the init's mount
+	# namespace and sends them (runc: the same, over its init pipe).
+	requires userns
+	userns_traversable_bundle
+	chown -R 100000:100000 "$BUNDLE/rootfs"
+	local src="$BATS_TEST_TMPDIR/private"
+	mkdir -p "$src/dir" "$src/file.d"
+	echo secret-ok >"$src/dir/foo.txt"
+	echo file-ok >"$src/file.d/one"
+	chmod 700 "$src"
+	update_config '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys/fs/cgroup"))
+		| .mounts += [{"source": "'"$src"'/dir", "destination": "/mnt/a", "type": "bind", "options": ["bind"]},
+			{"source": "'"$src"'/file.d/one", "destination": "/mnt/one", "type": "bind", "options": ["bind", "ro"]}]
+		| .process.args = ["sh", "-c", "cat /mnt/a/foo.txt /mnt/one; ls /proc/self/fd | tr \"\\n\" \" \""]'
+	run mkrun run c1 </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = secret-ok ]
+	[ "${lines[1]}" = file-ok ]
+	# stdio and ls's own directory: nothing of the runtime's.
+	[ "${lines[2]}" = "0 1 2 3 " ]
+}

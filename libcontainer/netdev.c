@@ -1,8 +1,8 @@
-/* net/netdev.c: see net/netdev.h.  rtnetlink through libmnl, the field's
+/* netdev.c: see netdev.h.  rtnetlink through libmnl, the field's
  * small netlink library (iproute2's and nftables's).  */
 #include "config.h"
 
-#include "net/netdev.h"
+#include "netdev.h"
 #include "utils.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* net/netdev.h: linux.netDevices (runtime-spec 1.3): host network devices
+/* netdev.h: linux.netDevices (runtime-spec 1.3): host network devices
  * moved into the container's network namespace, renamed there if the
  * config says so, with their global addresses kept and the link up.
  *
@@ -7,8 +7,8 @@
  * (runtime-spec: the runtime MAY move them back).  Moving back "the device
  * named X" at delete would take whatever the container named X, a veth of
  * its own making included, into the host's namespace.  */
-#ifndef MK_NET_NETDEV_H
-#define MK_NET_NETDEV_H
+#ifndef MK_NETDEV_H
+#define MK_NETDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>
