@@ -26,6 +26,7 @@
 #include "terminal.h"
 #include "utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -372,6 +373,40 @@ record_creating (struct creation *c, mk_error **err)
   return 0;
 }
 
+/* An unprivileged create that may not make its cgroup (*ERR, from
+   mk_cgroup_make): without limits it goes on without one, as runc's and
+   crun's do; with limits it is an error that says how to get a cgroup,
+   unless the config says they are best-effort (then a warning).  Never a
+   limit dropped in silence.  */
+static int
+without_cgroup (struct creation *c, mk_error **err)
+{
+  const char *limit = mk_resources_first_limit (c->spec->resources);
+  const char *best_effort = mk_spec_annotation (c->spec, MK_ANNOTATION_CGROUP_BEST_EFFORT);
+  int e = (*err)->errnum;
+
+  if (!mk_ns_unprivileged () || (e != EACCES && e != EPERM && e != EROFS))
+    return -1;
+  if (limit && !(best_effort && strcmp (best_effort, "true") == 0))
+    {
+      mk_error_prefix (err,
+                       "%s: limits need a cgroup, and uid %u may not make one (none was "
+                       "delegated: run under `systemd-run --user --scope -p Delegate=yes`, or "
+                       "have root give you a cgroup directory; or run without the limits: "
+                       "annotation %s=true, or an app's resources.best_effort: true)",
+                       limit, (unsigned)geteuid (), MK_ANNOTATION_CGROUP_BEST_EFFORT);
+      return -1;
+    }
+  if (limit)
+    mk_warn ("%s: not applied (%s; annotation %s)", limit, (*err)->msg,
+             MK_ANNOTATION_CGROUP_BEST_EFFORT);
+  else
+    mk_debug ("create %s: no cgroup of its own (%s)", c->o->id, (*err)->msg);
+  mk_error_free (*err);
+  *err = NULL;
+  return 0;
+}
+
 /* The common part of create and run: on success the init is ready and
    waits (on exec.fifo for create, on the sync socket for run).  */
 static int
@@ -431,6 +466,17 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   c->made_dir = true;
   if (mk_ext_run (MK_EXT_ACQUIRE, &x, err) < 0)
     return -1;
+  if (c->spec->resources && mk_ns_unprivileged () && c->spec->resources->n_devices)
+    {
+      /* Device rules take CAP_SYS_ADMIN over the host (v1) or a BPF
+         program (v2); an unprivileged container, in a user namespace,
+         reaches only the devices its user may open anyway (runc and crun
+         skip them too).  */
+      mk_debug ("create %s: unprivileged: linux.resources.devices not applied", o->id);
+      free (c->spec->resources->devices);
+      c->spec->resources->devices = NULL;
+      c->spec->resources->n_devices = 0;
+    }
   if (c->spec->resources)
     mk_devices_cgroup_rules (c->spec, c->spec->resources);
   if (mk_cgroup_plan (c->spec->cgroups_path, o->id, &c->cg, err) < 0)
@@ -447,7 +493,9 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
       {
         mk_cgroup_free (c->cg);
         c->cg = NULL;
-        return -1;
+        if (without_cgroup (c, err) < 0)
+          return -1;
+        c->cg = mk_cgroup_none ();
       }
     c->state.cgroup_path = (char *)mk_cgroup_path (c->cg);
     if (strcmp (planned, c->state.cgroup_path) != 0 && record_creating (c, err) < 0)
@@ -778,6 +826,12 @@ kill_all (const struct mk_opened *c, int sig, mk_error **err)
 
   if (!c->st->cgroup_path[0] && c->status == MK_STATUS_STOPPED)
     return 0;
+  /* No cgroup of its own (unprivileged): its init, and with it every
+     process of its pid namespace.  */
+  if (!c->st->cgroup_path[0])
+    return kill (c->st->pid, sig) < 0 && errno != ESRCH
+               ? mk_error_set (err, errno, "kill container `%s`", c->st->id)
+               : 0;
   if (mk_cgroup_load (c->st->cgroup_path, &cg, err) < 0 || mk_cgroup_pids (cg, &pids, &n, err) < 0)
     {
       mk_cgroup_free (cg);
@@ -976,7 +1030,10 @@ load_cgroup (const struct mk_opened *c, const char *id, struct mk_cgroup **cg, m
 {
   *cg = NULL;
   if (c->st->cgroup_path == NULL || c->st->cgroup_path[0] == '\0')
-    return mk_error_set (err, 0, "container `%s` has no cgroup", id);
+    return mk_error_set (err, 0,
+                         "container `%s` has no cgroup (created without privilege, and no "
+                         "cgroup was delegated)",
+                         id);
   return mk_cgroup_load (c->st->cgroup_path, cg, err);
 }
 
@@ -1004,6 +1061,47 @@ mk_container_pause (const char *root, const char *id, bool pause, mk_error **err
   return ret;
 }
 
+/* The processes of a container without a cgroup (unprivileged): those of
+   its init's pid namespace that we may see, or the init alone when it
+   shares ours.  */
+static int
+pids_by_namespace (pid_t init, pid_t **pids, size_t *n, mk_error **err)
+{
+  char path[64];
+  struct stat want, self, st;
+  DIR *d;
+  struct dirent *e;
+  size_t cap = 16;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/pid", (int)init);
+  if (stat (path, &want) < 0 || stat ("/proc/self/ns/pid", &self) < 0)
+    return mk_error_set (err, errno, "pid namespace of %d", (int)init);
+  *n = 0;
+  *pids = xmalloc0 (cap * sizeof (pid_t));
+  if (want.st_ino == self.st_ino && want.st_dev == self.st_dev)
+    {
+      (*pids)[(*n)++] = init;
+      return 0;
+    }
+  d = opendir ("/proc");
+  if (d == NULL)
+    return mk_error_set (err, errno, "open /proc");
+  while ((e = readdir (d)))
+    {
+      long long pid;
+      if (mk_parse_int64 (e->d_name, &pid) < 0 || pid <= 0)
+        continue;
+      snprintf (path, sizeof (path), "/proc/%lld/ns/pid", pid);
+      if (stat (path, &st) < 0 || st.st_ino != want.st_ino || st.st_dev != want.st_dev)
+        continue;
+      if (*n == cap)
+        *pids = xrealloc (*pids, (cap *= 2) * sizeof (pid_t));
+      (*pids)[(*n)++] = (pid_t)pid;
+    }
+  closedir (d);
+  return 0;
+}
+
 int
 mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk_error **err)
 {
@@ -1015,6 +1113,8 @@ mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk
      nothing, or nothing at all where the cgroup is gone already.  */
   if (mk_container_open (root, id, false, ANY, NULL, &c, err) < 0)
     return -1;
+  if (c.st->cgroup_path[0] == '\0' && c.status != MK_STATUS_STOPPED)
+    return pids_by_namespace (c.st->pid, pids, n, err);
   if (mk_cgroup_load (c.st->cgroup_path, &cg, err) == 0 && mk_cgroup_pids (cg, pids, n, err) == 0)
     ret = 0;
   else if (c.status == MK_STATUS_STOPPED)

@@ -466,6 +466,51 @@ prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
   return 0;
 }
 
+/* In a helper (forked, so that the runtime's own pid namespace for its
+   children never changes): joins TARGET_PIDNS and clones C's process there
+   with CLONE_PARENT, our child.  Returns its pid, or -errno.  */
+static pid_t
+clone_by_helper (int target_pidns, int cgroup_fd, struct exec_child *c)
+{
+  int p[2];
+  pid_t helper, pid = -EIO;
+  int status;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -errno;
+  helper = fork ();
+  if (helper < 0)
+    {
+      int e = errno;
+      close (p[0]);
+      close (p[1]);
+      return -e;
+    }
+  if (helper == 0)
+    {
+      pid_t got;
+      close (p[0]);
+      /* The container's user namespace first where it has one: its
+         creator (us) has the capabilities there to enter its pid
+         namespace; the process is then born in it.  */
+      if ((c->ns_flags & CLONE_NEWUSER) && setns (c->pidfd, CLONE_NEWUSER) == 0)
+        c->ns_flags &= ~CLONE_NEWUSER;
+      got = setns (target_pidns, CLONE_NEWPID) < 0 ? -errno : mk_ns_clone (CLONE_PARENT, cgroup_fd);
+      if (got == 0)
+        exec_child_run (c);
+      if (got < 0 && got != -errno)
+        got = -errno;
+      _exit (write (p[1], &got, sizeof (got)) == sizeof (got) ? 0 : 1);
+    }
+  close (p[1]);
+  if (read (p[0], &pid, sizeof (pid)) != sizeof (pid))
+    pid = -EIO;
+  close (p[0]);
+  while (waitpid (helper, &status, 0) < 0 && errno == EINTR)
+    ;
+  return pid;
+}
+
 static int
 spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t *oldmask,
                mk_error **err)
@@ -495,17 +540,30 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
   c.preserve_fds = o->preserve_fds;
   c.sigmask = *oldmask;
 
-  /* A pid namespace applies to children: join it for the clone only.  */
+  /* A pid namespace applies to children: join it for the clone only.
+     Without the host's privilege (rootless Podman's runtime is root in a
+     user namespace) there is no way back to our own, which the host's user
+     namespace owns: a helper joins it instead and clones the process as
+     our child (CLONE_PARENT).  */
   if (pidns)
     {
       char path[64];
       snprintf (path, sizeof (path), "/proc/%d/ns/pid", (int)r->st->pid);
       r->own_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
       r->target_pidns = open (path, O_RDONLY | O_CLOEXEC);
-      if (r->own_pidns < 0 || r->target_pidns < 0 || setns (r->target_pidns, CLONE_NEWPID) < 0)
+      if (r->own_pidns < 0 || r->target_pidns < 0
+          || (!mk_ns_unprivileged () && setns (r->target_pidns, CLONE_NEWPID) < 0))
         return mk_error_set (err, errno, "join the container's pid namespace");
     }
-  r->pid = mk_ns_clone (0, r->cg ? mk_cgroup_clone_fd (r->cg) : -1);
+  if (pidns && mk_ns_unprivileged ())
+    {
+      r->pid = clone_by_helper (r->target_pidns, r->cg ? mk_cgroup_clone_fd (r->cg) : -1, &c);
+      if (r->pid < 0)
+        return mk_error_set (err, -r->pid, "clone the process in the container's pid namespace");
+      pidns = false; /* nothing to return from */
+    }
+  else
+    r->pid = mk_ns_clone (0, r->cg ? mk_cgroup_clone_fd (r->cg) : -1);
   if (r->pid == 0)
     exec_child_run (&c);
   if (pidns && setns (r->own_pidns, CLONE_NEWPID) < 0 && r->pid > 0)

@@ -119,6 +119,10 @@ mk_features_json (void)
   /* Understood in config.json: "true" runs the program under mkrun's init.  */
   GS (g, MK_ANNOTATION_INIT);
   GS (g, "true");
+  /* "true": an unprivileged container without a cgroup runs without its
+     limits (a warning) instead of failing.  */
+  GS (g, MK_ANNOTATION_CGROUP_BEST_EFFORT);
+  GS (g, "true");
   mk_ext_features (g);
   GS (g, "org.mkrun.version");
   GS (g, PACKAGE_VERSION);

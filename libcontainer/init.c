@@ -130,6 +130,15 @@ close_sources (struct mk_init_args *a)
   a->source_fds = NULL;
 }
 
+static bool
+maps_zero (const struct mk_idmap *m, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      return true;
+  return false;
+}
+
 static int
 setup_namespaces (struct mk_init_args *a, mk_error **err)
 {
@@ -144,7 +153,12 @@ setup_namespaces (struct mk_init_args *a, mk_error **err)
     }
   if (a->plan.new_user && mk_sync_expect (a->sync_fd, MK_SYNC_IDMAPS_DONE, NULL, err) < 0)
     return -1;
-  if (a->plan.new_user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  /* Root of the new namespace where it has one; where 0 is not mapped (an
+     unprivileged app keeps its own uid) the capabilities the namespace's
+     creator has are enough for the setup.  */
+  if (a->plan.new_user && maps_zero (a->spec->uid_mappings, a->spec->n_uid_mappings)
+      && maps_zero (a->spec->gid_mappings, a->spec->n_gid_mappings)
+      && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return mk_error_set (err, errno, "become root in the user namespace");
   if ((a->plan.unshare_flags & ~CLONE_NEWUSER)
       && unshare (a->plan.unshare_flags & ~CLONE_NEWUSER) < 0)

@@ -458,8 +458,9 @@ struct cgroup_mnt
 
 /* The host's cgroup mounts (from mountinfo) and this process's path in each. */
 static int
-list_cgroup_mounts (struct cgroup_mnt **out, size_t *n)
+list_cgroup_mounts (const char *rootfs, struct cgroup_mnt **out, size_t *n)
 {
+  size_t rlen = strlen (rootfs);
   FILE *f = fopen ("/proc/self/mountinfo", "re");
   char *line = NULL;
   size_t cap = 0;
@@ -478,6 +479,10 @@ list_cgroup_mounts (struct cgroup_mnt **out, size_t *n)
           || sscanf (sep + 3, "%63s %*s %1023s", fstype, super) != 2)
         continue;
       if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+        continue;
+      /* The host's, not the copies an earlier rbind (of /sys) put in the
+         rootfs, which the tmpfs about to be mounted there hides.  */
+      if (strncmp (mp, rootfs, rlen) == 0 && mp[rlen] == '/')
         continue;
       v = xrealloc (v, (*n + 1) * sizeof (*v));
       v[*n].mountpoint = xstrdup (mp);
@@ -546,8 +551,11 @@ mount_cgroup (struct mk_mount_ctx *ctx, const struct mk_mount *m, int targetfd, 
   _cleanup_free_ char *proc_cgroup = NULL;
 
   PROC_FD_PATH (target, targetfd);
-  if (list_cgroup_mounts (&mnts, &n) < 0)
-    return mk_error_set (err, errno, "%s: read mountinfo", where);
+  {
+    _cleanup_free_ char *real = realpath (ctx->spec->root_path, NULL);
+    if (list_cgroup_mounts (real ? real : ctx->spec->root_path, &mnts, &n) < 0)
+      return mk_error_set (err, errno, "%s: read mountinfo", where);
+  }
   {
     mk_error *e = NULL;
     if (mk_read_file_at (AT_FDCWD, "/proc/self/cgroup", &proc_cgroup, NULL, &e) < 0)

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,9 +186,88 @@ write_map (pid_t pid, const char *file, const struct mk_idmap *m, size_t n, cons
   return 0;
 }
 
+/* An unprivileged caller maps ranges through shadow's setuid helpers,
+   which check /etc/subuid and /etc/subgid: `newuidmap PID ID HOSTID SIZE
+   ...`.  Its own error goes to our stderr.  */
+static int
+run_idmap_helper (const char *helper, pid_t pid, const struct mk_idmap *m, size_t n,
+                  const char *where, mk_error **err)
+{
+  _cleanup_strv_ char **argv = xmalloc0 ((3 * n + 3) * sizeof (char *));
+  size_t k = 0;
+  pid_t child;
+  int status;
+
+  argv[k++] = xstrdup (helper);
+  argv[k++] = xasprintf ("%d", pid);
+  for (size_t i = 0; i < n; i++)
+    {
+      argv[k++] = xasprintf ("%u", m[i].container_id);
+      argv[k++] = xasprintf ("%u", m[i].host_id);
+      argv[k++] = xasprintf ("%u", m[i].size);
+    }
+  child = fork ();
+  if (child < 0)
+    return mk_error_set (err, errno, "%s: fork for %s", where, helper);
+  if (child == 0)
+    {
+      execvp (helper, argv);
+      _exit (127);
+    }
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return mk_error_set (err, errno, "%s: wait for %s", where, helper);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
+    return mk_error_set (err, 0,
+                         "%s: mapping more than your own id takes %s (Debian's uidmap "
+                         "package) and a range in /etc/sub%cid",
+                         where, helper, helper[3] == 'u' ? 'u' : 'g');
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return mk_error_set (err, 0, "%s: %s failed (is the range yours in /etc/sub%cid?)", where,
+                         helper, helper[3] == 'u' ? 'u' : 'g');
+  return 0;
+}
+
+/* Whether M (N entries) maps only ID, once: what an unprivileged process
+   may write itself.  */
+static bool
+only_own (const struct mk_idmap *m, size_t n, unsigned id)
+{
+  return n == 1 && m[0].host_id == id && m[0].size == 1;
+}
+
 int
 mk_ns_write_idmaps (const struct mk_spec *spec, pid_t pid, mk_error **err)
 {
+  if (mk_ns_unprivileged ())
+    {
+      /* runc's and crun's rule: the caller's own ids are written (with
+         setgroups denied, which the kernel requires for a gid_map written
+         without CAP_SETGID), ranges go through newuidmap/newgidmap.  */
+      bool own_uid = only_own (spec->uid_mappings, spec->n_uid_mappings, geteuid ());
+      bool own_gid = only_own (spec->gid_mappings, spec->n_gid_mappings, getegid ());
+      if (!own_uid
+          && run_idmap_helper ("newuidmap", pid, spec->uid_mappings, spec->n_uid_mappings,
+                               "linux.uidMappings", err)
+                 < 0)
+        return -1;
+      if (own_uid
+          && write_map (pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings,
+                        "linux.uidMappings", err)
+                 < 0)
+        return -1;
+      if (!own_gid)
+        return run_idmap_helper ("newgidmap", pid, spec->gid_mappings, spec->n_gid_mappings,
+                                 "linux.gidMappings", err);
+      {
+        char path[64];
+        snprintf (path, sizeof (path), "/proc/%d/setgroups", pid);
+        if (mk_kernfs_write (-1, path, "deny", err) < 0)
+          return mk_error_prefix (err, "linux.gidMappings");
+      }
+      return write_map (pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings,
+                        "linux.gidMappings", err);
+    }
   if (write_map (pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, "linux.uidMappings", err)
       < 0)
     return -1;
@@ -200,7 +280,8 @@ mk_ns_clone (int flags, int cgroup_fd)
 {
   struct clone_args args = {
     .flags = (unsigned long long)flags,
-    .exit_signal = SIGCHLD,
+    /* CLONE_PARENT takes none: the child has its new parent's.  */
+    .exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD,
   };
   pid_t pid;
 
@@ -211,7 +292,8 @@ mk_ns_clone (int flags, int cgroup_fd)
     }
   pid = (pid_t)syscall (SYS_clone3, &args, sizeof (args));
   if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
-    pid = (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid = (pid_t)syscall (SYS_clone, flags | (flags & CLONE_PARENT ? 0 : SIGCHLD), NULL, NULL, NULL,
+                          NULL);
   return pid;
 }
 
@@ -232,4 +314,21 @@ mk_ns_loopback_up (mk_error **err)
   if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
     return mk_error_set (err, errno, "network namespace: bring lo up");
   return 0;
+}
+
+bool
+mk_ns_unprivileged (void)
+{
+  static int cached = -1;
+  if (cached < 0)
+    {
+      _cleanup_free_ char *map = NULL;
+      unsigned long inside = 1, outside = 1, count = 0;
+      cached = geteuid () != 0;
+      /* The host's user namespace maps every id to itself: "0 0 4294967295". */
+      if (!cached && mk_read_file_at (AT_FDCWD, "/proc/self/uid_map", &map, NULL, NULL) == 0)
+        cached = sscanf (map, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0
+                 || outside != 0 || count != 4294967295UL;
+    }
+  return cached;
 }

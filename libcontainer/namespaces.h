@@ -42,5 +42,9 @@ int mk_ns_write_idmaps (const struct mk_spec *spec, pid_t pid, mk_error **err);
 /* In the init, in a network namespace it made: bring `lo` up (as runc and
    crun do), so 127.0.0.1 works in a container with no other network.  */
 int mk_ns_loopback_up (mk_error **err);
+/* Whether mkrun runs without the host's privilege: not root, or root in a
+   user namespace that is not the host's (how rootless Podman calls a
+   runtime), as runc's and crun's rule says.  Read once.  */
+bool mk_ns_unprivileged (void);
 
 #endif

@@ -240,6 +240,9 @@ const struct mk_namespace *mk_spec_namespace (const struct mk_spec *spec, int ty
 
 /* mkrun's own annotations (see docs/DESIGN.md).  */
 #define MK_ANNOTATION_INIT "org.mkrun.init"
+/* "true": an unprivileged container that may not make a cgroup runs
+   without its limits (with a warning) instead of failing.  */
+#define MK_ANNOTATION_CGROUP_BEST_EFFORT "org.mkrun.cgroups.best-effort"
 
 /* The runtime-spec version mkrun implements: state, features, `spec`.  */
 #define MK_OCI_VERSION "1.3.0"

@@ -1,6 +1,7 @@
 /* state.c: see state.h.  */
 #include "config.h"
 
+#include "namespaces.h"
 #include "state.h"
 #include "utils.h"
 
@@ -35,6 +36,17 @@ check_id (const char *id, mk_error **err)
           || *p == '_' || *p == '-' || *p == '.' || *p == '+'))
       return mk_error_set (err, 0, "invalid container id `%s`", id);
   return 0;
+}
+
+const char *
+mk_state_default_root (void)
+{
+  static char *root;
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (root == NULL)
+    root = mk_ns_unprivileged () && xdg && xdg[0] == '/' ? xasprintf ("%s/mkrun", xdg)
+                                                         : xstrdup ("/run/mkrun");
+  return root;
 }
 
 int

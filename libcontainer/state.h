@@ -53,6 +53,10 @@ const char *mk_status_name (enum mk_status s);
 /* mkdir ROOT (0700) and ROOT/ID; fails with "container `ID` already exists".
    Returns an O_DIRECTORY fd of ROOT/ID, flock'ed exclusively.  */
 int mk_state_dir_create (const char *root, const char *id, int *dirfd, mk_error **err);
+/* The state root without --root: /run/mkrun, or for an unprivileged caller
+   (mk_ns_unprivileged) with XDG_RUNTIME_DIR set, $XDG_RUNTIME_DIR/mkrun
+   (runc's and crun's rule).  */
+const char *mk_state_default_root (void);
 /* Opens and locks ROOT/ID ("container `ID` does not exist").  */
 int mk_state_dir_open (const char *root, const char *id, bool exclusive, int *dirfd,
                        mk_error **err);

@@ -5,6 +5,7 @@
 #include "exe.h"
 #include "log.h"
 #include "spec.h"
+#include "state.h"
 #include "utils.h"
 
 #include <errno.h>
@@ -103,7 +104,7 @@ usage (FILE *out)
 int
 main (int argc, char **argv)
 {
-  struct mk_global g = { .root = "/run/mkrun" };
+  struct mk_global g = { .root = NULL };
   static const struct option opts[] = {
     { "root", required_argument, NULL, 'r' },
     { "log", required_argument, NULL, 'l' },
@@ -179,6 +180,8 @@ main (int argc, char **argv)
         usage (stderr);
         return 1;
       }
+  if (g.root == NULL)
+    g.root = mk_state_default_root ();
   if (mk_log_setup (g.log, g.log_json, g.debug) < 0)
     {
       fprintf (stderr, "mkrun: --log `%s`: %s\n", g.log, strerror (errno));

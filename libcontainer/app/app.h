@@ -63,6 +63,9 @@ struct mk_app
   uint64_t mem_bytes;  /* 0: no limit */
   int io_priority;     /* -1: unset, else 0 low, 1 medium, 2 high */
   int64_t pids_limit;  /* 0: no limit */
+  bool best_effort;    /* resources.best_effort: no cgroup to be had (an
+                          ordinary user, nothing delegated) drops the
+                          limits with a warning instead of failing */
 
   char **inputs;  /* absolute host paths, bound read-only */
   char **outputs; /* absolute host paths, bound read-write */

@@ -1,10 +1,11 @@
 /* app/oci.c: struct mk_app → config.json and the bundle's rootfs dir.  */
 #include "config.h"
 
-#include "app/oci.h"
 #include "app/minimal.h"
+#include "app/oci.h"
 #include "app/supervise.h"
 #include "cgroups/cgroup.h"
+#include "namespaces.h"
 #include "net/unixguard.h"
 #include "utils.h"
 
@@ -483,7 +484,9 @@ gen_process (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   yajl_gen_map_open (g);
   gki (g, "uid", h->uid);
   gki (g, "gid", h->gid);
-  if (h->n_groups)
+  /* An unprivileged app keeps the groups it has (setgroups is denied in
+     its user namespace).  */
+  if (h->n_groups && !mk_ns_unprivileged ())
     {
       gs (g, "additionalGids");
       yajl_gen_array_open (g);
@@ -610,7 +613,15 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   gmount (g, "/dev/pts", "devpts", "devpts", pts_o);
   gmount (g, "/dev/shm", "tmpfs", "shm", shm_o);
   gmount (g, "/dev/mqueue", "mqueue", "mqueue", proc_o);
-  gmount (g, "/sys", "sysfs", "sysfs", sys_o);
+  if (mk_ns_unprivileged () && app->network != MK_APP_NET_NONE)
+    {
+      /* sysfs takes a network namespace the user namespace owns: the
+         host's, read-only, instead.  */
+      static const char *const sysbind_o[] = { "rbind", "rro", "nosuid", "noexec", "nodev", NULL };
+      gmount (g, "/sys", "bind", "/sys", sysbind_o);
+    }
+  else
+    gmount (g, "/sys", "sysfs", "sysfs", sys_o);
   gmount (g, "/tmp", "bind", h->tmp_dir, priv_o);
   gmount (g, "/run", "bind", h->run_dir, priv_o);
   gmount (g, "/home", "tmpfs", "tmpfs", hide_o);
@@ -795,6 +806,15 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
       return mk_error_set (err, 0, "%s: no program to run: give -e EXE or application.executable",
                            app->file);
     }
+  if (mk_ns_unprivileged () && app->network == MK_APP_NET_LIMITED)
+    {
+      _cleanup_free_ char *w = mk_app_where (app, "network.access");
+      yajl_gen_free (g);
+      return mk_error_set (err, 0,
+                           "%s: limited: its allow list is a cgroup BPF program, which takes "
+                           "root; as an ordinary user choose none (loopback only) or full",
+                           w);
+    }
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_config (g, yajl_gen_indent_string, "\t");
   yajl_gen_map_open (g);
@@ -812,6 +832,8 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
   gs (g, "annotations");
   yajl_gen_map_open (g);
   gkv (g, "org.mkrun.init", "true");
+  if (app->best_effort)
+    gkv (g, MK_ANNOTATION_CGROUP_BEST_EFFORT, "true");
   if (app->name)
     gkv (g, "org.mkrun.app.name", app->name);
   if (app->network == MK_APP_NET_LIMITED)
@@ -837,8 +859,31 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
         gkv (g, "type", ns[i]);
         yajl_gen_map_close (g);
       }
+    if (mk_ns_unprivileged ())
+      {
+        yajl_gen_map_open (g);
+        gkv (g, "type", "user");
+        yajl_gen_map_close (g);
+      }
   }
   yajl_gen_array_close (g);
+  if (mk_ns_unprivileged ())
+    {
+      /* An ordinary user's app: its own uid and gid, and nothing else,
+         mapped (what a user may map itself), so it runs as that user.  */
+      const char *keys[] = { "uidMappings", "gidMappings" };
+      for (int k = 0; k < 2; k++)
+        {
+          gs (g, keys[k]);
+          yajl_gen_array_open (g);
+          yajl_gen_map_open (g);
+          gki (g, "containerID", k ? h->gid : h->uid);
+          gki (g, "hostID", k ? h->gid : h->uid);
+          gki (g, "size", 1);
+          yajl_gen_map_close (g);
+          yajl_gen_array_close (g);
+        }
+    }
   gen_resources (g, app);
   gen_seccomp (g, h);
   gstrv (g, "maskedPaths", masked_paths);

@@ -517,6 +517,8 @@ KEY_FN (res_pids)
   return 0;
 }
 
+KEY_FN (res_best_effort) { return get_bool (p, v, key, &p->app->best_effort); }
+
 KEY_FN (fs_inputs)
 {
   if (get_strv (p, v, key, &p->app->inputs) < 0)
@@ -816,7 +818,7 @@ SECTION (sec_application, { "name", app_name }, { "executable", app_executable }
          { "args", app_args }, { "user", app_user }, { "workdir", app_workdir },
          { "restart", app_restart })
 SECTION (sec_resources, { "cpu_limit", res_cpu }, { "mem_limit", res_mem },
-         { "io_priority", res_io }, { "pids_limit", res_pids })
+         { "io_priority", res_io }, { "pids_limit", res_pids }, { "best_effort", res_best_effort })
 SECTION (sec_filesystem, { "inputs", fs_inputs }, { "outputs", fs_outputs }, { "root", fs_root })
 SECTION (sec_network, { "access", net_access }, { "allowed_endpoints", net_endpoints },
          { "unix_sockets", net_unix })

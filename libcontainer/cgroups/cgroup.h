@@ -47,6 +47,13 @@ int mk_cgroup_plan (const char *cgroups_path, const char *id, struct mk_cgroup *
                     mk_error **err);
 int mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *resources, mk_error **err);
 
+/* A container without a cgroup of its own (an unprivileged caller that
+   nothing was delegated to, and no limits asked for): it stays in the
+   caller's cgroups; its state path is "" (mk_cgroup_load takes it back).
+   Every operation that needs a cgroup says so.  */
+struct mk_cgroup *mk_cgroup_none (void);
+bool mk_cgroup_is_none (const struct mk_cgroup *cg);
+
 /* Sends SIG to every process in the container's cgroup in any hierarchy
    (a process cloned into the v2 one may not have joined the v1 ones yet).
    Returns how many were signalled.  */

@@ -776,6 +776,22 @@ parse_entry (const char *e, struct mk_cg_dir *d, const char *all, mk_error **err
   return 0;
 }
 
+struct mk_cgroup *
+mk_cgroup_none (void)
+{
+  struct mk_cgroup *cg = xmalloc0 (sizeof (*cg));
+  cg->mode = mk_cg_layout ()->mode;
+  cg->clone_fd = -1;
+  cg->state_path = xstrdup ("");
+  return cg;
+}
+
+bool
+mk_cgroup_is_none (const struct mk_cgroup *cg)
+{
+  return cg->n_dirs == 0;
+}
+
 int
 mk_cgroup_load (const char *path, struct mk_cgroup **out, mk_error **err)
 {
@@ -784,6 +800,11 @@ mk_cgroup_load (const char *path, struct mk_cgroup **out, mk_error **err)
   char *save = NULL, *def;
   struct mk_cgroup *cg;
 
+  if (path[0] == '\0')
+    {
+      *out = mk_cgroup_none ();
+      return 0;
+    }
   def = strtok_r (copy, ";", &save);
   if (def == NULL)
     return mk_error_set (err, 0, "cgroup path `%s`: empty", path);

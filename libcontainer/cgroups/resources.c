@@ -467,6 +467,34 @@ fail:
   return -1;
 }
 
+const char *
+mk_resources_first_limit (const struct mk_resources *r)
+{
+  if (r == NULL)
+    return NULL;
+  if (r->has_mem_limit || r->has_mem_reservation || r->has_mem_swap || r->has_mem_kernel
+      || r->has_mem_kernel_tcp || r->has_mem_swappiness || r->has_disable_oom_killer
+      || r->has_use_hierarchy)
+    return "linux.resources.memory";
+  if (r->has_cpu_shares || r->has_cpu_quota || r->has_cpu_burst || r->has_cpu_period
+      || r->has_cpu_rt_runtime || r->has_cpu_rt_period || r->has_cpu_idle || r->cpu_cpus
+      || r->cpu_mems)
+    return "linux.resources.cpu";
+  if (r->has_pids_limit)
+    return "linux.resources.pids";
+  if (r->has_blkio_weight || r->has_blkio_leaf_weight || r->n_blkio_weight_device
+      || r->n_throttle_read_bps || r->n_throttle_write_bps || r->n_throttle_read_iops
+      || r->n_throttle_write_iops)
+    return "linux.resources.blockIO";
+  if (r->n_hugepage_limits)
+    return "linux.resources.hugepageLimits";
+  if (r->has_net_class_id || r->n_net_priorities)
+    return "linux.resources.network";
+  if (r->n_unified)
+    return "linux.resources.unified";
+  return NULL;
+}
+
 void
 mk_resources_free (struct mk_resources *r)
 {

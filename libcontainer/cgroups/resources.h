@@ -92,6 +92,12 @@ int mk_resources_parse (yajl_val node, const char *where, struct mk_resources **
                         mk_error **err);
 void mk_resources_free (struct mk_resources *r);
 
+/* The field of the first limit R sets ("linux.resources.memory"), or NULL
+   when it sets none.  Device rules are not limits here: without a cgroup
+   (an unprivileged container in a user namespace) the user's own access
+   to the host's devices is what bounds the container's.  */
+const char *mk_resources_first_limit (const struct mk_resources *r);
+
 /* Sets one of runc's `update` flags on R: NAME without the dashes
    ("memory", "cpu-quota", "cpuset-cpus", ...), VALUE as given.  Sizes take
    binary units (64m, 1G); -1 means unlimited.  */
