@@ -18,6 +18,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "netdev.h"
+#include "procstats.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -1061,47 +1062,6 @@ mk_container_pause (const char *root, const char *id, bool pause, mk_error **err
   return ret;
 }
 
-/* The processes of a container without a cgroup (unprivileged): those of
-   its init's pid namespace that we may see, or the init alone when it
-   shares ours.  */
-static int
-pids_by_namespace (pid_t init, pid_t **pids, size_t *n, mk_error **err)
-{
-  char path[64];
-  struct stat want, self, st;
-  DIR *d;
-  struct dirent *e;
-  size_t cap = 16;
-
-  snprintf (path, sizeof (path), "/proc/%d/ns/pid", (int)init);
-  if (stat (path, &want) < 0 || stat ("/proc/self/ns/pid", &self) < 0)
-    return mk_error_set (err, errno, "pid namespace of %d", (int)init);
-  *n = 0;
-  *pids = xmalloc0 (cap * sizeof (pid_t));
-  if (want.st_ino == self.st_ino && want.st_dev == self.st_dev)
-    {
-      (*pids)[(*n)++] = init;
-      return 0;
-    }
-  d = opendir ("/proc");
-  if (d == NULL)
-    return mk_error_set (err, errno, "open /proc");
-  while ((e = readdir (d)))
-    {
-      long long pid;
-      if (mk_parse_int64 (e->d_name, &pid) < 0 || pid <= 0)
-        continue;
-      snprintf (path, sizeof (path), "/proc/%lld/ns/pid", pid);
-      if (stat (path, &st) < 0 || st.st_ino != want.st_ino || st.st_dev != want.st_dev)
-        continue;
-      if (*n == cap)
-        *pids = xrealloc (*pids, (cap *= 2) * sizeof (pid_t));
-      (*pids)[(*n)++] = (pid_t)pid;
-    }
-  closedir (d);
-  return 0;
-}
-
 int
 mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk_error **err)
 {
@@ -1114,7 +1074,7 @@ mk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, mk
   if (mk_container_open (root, id, false, ANY, NULL, &c, err) < 0)
     return -1;
   if (c.st->cgroup_path[0] == '\0' && c.status != MK_STATUS_STOPPED)
-    return pids_by_namespace (c.st->pid, pids, n, err);
+    return mk_proc_pidns_pids (c.st->pid, pids, n, err);
   if (mk_cgroup_load (c.st->cgroup_path, &cg, err) == 0 && mk_cgroup_pids (cg, pids, n, err) == 0)
     ret = 0;
   else if (c.status == MK_STATUS_STOPPED)

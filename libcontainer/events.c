@@ -7,6 +7,7 @@
 
 #include "cgroups/cgroup.h"
 #include "container.h"
+#include "procstats.h"
 #include "state.h"
 #include "utils.h"
 
@@ -42,11 +43,14 @@ event_json (const char *type, const char *id, const char *data)
   return out;
 }
 
+/* The statistics of the cgroup CG, or without one (NULL: an unprivileged
+   container) those /proc gives of the processes of INIT's pid namespace.  */
 static int
-emit_stats (const struct mk_cgroup *cg, const char *id, mk_event_fn fn, void *arg, mk_error **err)
+emit_stats (const struct mk_cgroup *cg, pid_t init, const char *id, mk_event_fn fn, void *arg,
+            mk_error **err)
 {
   _cleanup_free_ char *data = NULL, *line = NULL;
-  if (mk_cgroup_stats_json (cg, &data, err) < 0)
+  if ((cg ? mk_cgroup_stats_json (cg, &data, err) : mk_proc_stats_json (init, &data, err)) < 0)
     return -1;
   line = event_json ("stats", id, data);
   fn (line, arg);
@@ -81,26 +85,23 @@ mk_container_events (const char *root, const char *id, bool once, unsigned inter
   /* Not holding the lock while we watch: delete must not wait for us. */
   close (dirfd);
   dirfd = -1;
-  if (st->cgroup_path == NULL || st->cgroup_path[0] == '\0')
-    {
-      mk_error_set (err, 0, "container `%s` has no cgroup", id);
-      goto out;
-    }
-  if (mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
+  /* No cgroup of its own (unprivileged): /proc's figures, and no OOM
+     events (no cgroup counts them).  */
+  if (st->cgroup_path && st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
     goto out;
   if (once)
     {
-      ret = emit_stats (cg, id, fn, arg, err);
+      ret = emit_stats (cg, st->pid, id, fn, arg, err);
       goto out;
     }
-  if (mk_cgroup_oom_kill_count (cg, &ooms, NULL) < 0)
+  if (cg == NULL || mk_cgroup_oom_kill_count (cg, &ooms, NULL) < 0)
     ooms = 0;
   next = now_ms ();
   for (;;)
     {
       uint64_t n = 0;
       unsigned long long start = mk_proc_start_time (st->pid);
-      if (mk_cgroup_oom_kill_count (cg, &n, NULL) == 0)
+      if (cg && mk_cgroup_oom_kill_count (cg, &n, NULL) == 0)
         for (; ooms < n; ooms++)
           {
             _cleanup_free_ char *line = event_json ("oom", id, NULL);
@@ -110,7 +111,7 @@ mk_container_events (const char *root, const char *id, bool once, unsigned inter
         break; /* the container has stopped */
       if (now_ms () >= next)
         {
-          if (emit_stats (cg, id, fn, arg, err) < 0)
+          if (emit_stats (cg, st->pid, id, fn, arg, err) < 0)
             goto out;
           next += interval_ms;
         }

@@ -91,6 +91,13 @@ as_user_jq() {
 	[ "$status" -eq 0 ]
 	[ "$(jq length <<<"$output")" -eq 2 ]
 	jq -e --argjson p "$pid" 'index($p) != null' <<<"$output"
+	# events --stats: what /proc tells of those processes (no cgroup).
+	run as_user events --stats u1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .data.pids.current <<<"$output")" -eq 2 ]
+	[ "$(jq -r .data.memory.usage.usage <<<"$output")" -gt 0 ]
+	jq -e '.data.cpu.usage.total >= 0' <<<"$output"
 	run as_user pause u1
 	echo "$output"
 	[ "$status" -eq 1 ]
@@ -203,6 +210,25 @@ as_user_jq() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"warning: linux.resources.memory: not applied"* ]]
+
+	# Supervised: start, status, monitor (from /proc), stop, rm.
+	cat >"$d/s.yaml" <<-'YAML'
+		application:
+		  name: u_sup
+		  executable: /bin/sh
+		  args: ["-c", "while true; do echo tick; sleep 0.2; done"]
+	YAML
+	chown "$U:$G" "$d/s.yaml"
+	as_user app start --config app/s.yaml
+	run as_user app status u_sup --json
+	[ "$(jq -r .status <<<"$output")" = running ]
+	run as_user app monitor --once u_sup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == u_sup* ]]
+	as_user app stop u_sup
+	as_user app rm u_sup
+	[ -z "$(ls -A "$XDG/mkrun/.apps")" ]
 
 	sed -i 's/access: none/access: limited/' "$d/a.yaml"
 	run as_user -e /bin/sh --config app/a.yaml </dev/null
