@@ -22,6 +22,8 @@ PKGS=(
 	clang libclang-rt-14-dev
 	# the engine suite (tests/engines/)
 	podman conmon catatonit slirp4netns uidmap containerd docker.io tini iptables
+	# the systemd VM (tests/vm/systemd.sh): its Debian root
+	mmdebstrap e2fsprogs
 	containernetworking-plugins slurm-wlm munge dpkg-dev iproute2
 )
 always=0

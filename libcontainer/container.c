@@ -419,6 +419,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   int sv[2];
   _cleanup_close_ int fifo_fd = -1;
   int console_child = -1;
+  int clone_fd;
   _cleanup_close_ int notify_fd = -1;
   bool hooks_pause;
   char cwd[PATH_MAX];
@@ -540,8 +541,17 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   /* Into the v2 cgroup by clone3; into v1 ones by the init itself, which
      is cheaper than our cgroup.procs write, unless a new user namespace
      keeps it from writing the host's cgroup files.  */
-  if (a.plan.clone_flags & CLONE_NEWUSER)
-    a.wait_cgroup = mk_cgroup_mode () != MK_CGROUP_V2 || mk_cgroup_clone_fd (c->cg) < 0;
+  clone_fd = mk_cgroup_clone_fd (c->cg);
+  if (mk_cgroup_mode () == MK_CGROUP_V2 && c->spec->resources && c->spec->resources->has_pids_limit
+      && c->spec->resources->pids_limit == 0)
+    {
+      /* pids.max 0 refuses a fork into the cgroup, not a move: cloned
+         outside, then moved in by us.  */
+      clone_fd = -1;
+      a.wait_cgroup = true;
+    }
+  else if (a.plan.clone_flags & CLONE_NEWUSER)
+    a.wait_cgroup = mk_cgroup_mode () != MK_CGROUP_V2 || clone_fd < 0;
   else
     a.self_enter = c->cg;
   a.sigmask = *oldmask;
@@ -556,7 +566,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
     }
   mk_debug ("create %s: bundle %s, cgroup %s, clone flags %#x", o->id, c->bundle,
             mk_cgroup_path (c->cg), (unsigned)a.plan.clone_flags);
-  c->pid = mk_ns_clone (a.plan.clone_flags, mk_cgroup_clone_fd (c->cg));
+  c->pid = mk_ns_clone (a.plan.clone_flags, clone_fd);
   if (c->pid == 0)
     {
       close (sv[0]);
@@ -583,7 +593,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
     }
   if (a.wait_cgroup)
     {
-      if (mk_cgroup_enter (c->cg, c->pid, mk_cgroup_clone_fd (c->cg) >= 0, err) < 0)
+      if (mk_cgroup_enter (c->cg, c->pid, clone_fd >= 0, err) < 0)
         return -1;
       mk_sync_send (c->sync_fd, MK_SYNC_CGROUP_DONE, NULL, 0, -1);
     }

@@ -4,7 +4,7 @@
 # Usage: tests/run.sh [--host-only|--vm-only|--engines-only|--runc-compat-only]
 #                     [--no-engines] [-f REGEX] [BATS_FILE|NAME...]
 #   --host-only   only the bats suite on this host
-#   --vm-only     only the cgroup v2 VM suite (tests/vm/run.sh)
+#   --vm-only     only the VM suites (cgroup v2: tests/vm/run.sh; systemd: tests/vm/systemd.sh)
 #   --engines-only  only the engine suite (tests/engines/*.bats: Podman,
 #                 containerd, CRI, Docker, Slurm running through mkrun)
 #   --runc-compat-only  only runc's own integration suite with mkrun as
@@ -128,9 +128,10 @@ fi
 # vm_suite NAME TAG DEFAULT_FILES [VAR=VALUE...]: the files of DEFAULT_FILES
 # that the command line selects, in a VM (tests/vm/run.sh) with VAR=VALUE.
 vm_suite() {
-	local name=$1 tag=$2 list sel=() f v start
+	local name=$1 tag=$2 list sel=() f v start runner=$HERE/vm/run.sh
 	read -r -a list <<<"$3"
 	shift 3
+	case " $* " in *" VM_RUNNER=systemd "*) runner=$HERE/vm/systemd.sh ;; esac
 	if [ ${#FILES[@]} -gt 0 ] && [ "$DO_HOST" = 1 ]; then
 		for f in "${FILES[@]}"; do
 			for v in "${list[@]}"; do
@@ -149,7 +150,7 @@ vm_suite() {
 	fi
 	echo "=== $name suite ($*): ${list[*]}"
 	start=$SECONDS
-	env "$@" "$HERE/vm/run.sh" "${FILTER[@]}" "${list[@]}" 2>"$LOGDIR/$name.log" | tee "$TAP"
+	env "$@" "$runner" "${FILTER[@]}" "${list[@]}" 2>"$LOGDIR/$name.log" | tee "$TAP"
 	sed 's/^/# /' "$LOGDIR/$name.log"
 	echo "# $name suite took $((SECONDS - start)) s (console: ${VM_WORK:-$HERE/vm/work}/console.log)"
 	count_tap "$tag" "$TAP"
@@ -163,6 +164,11 @@ if [ "$DO_VM" = 1 ]; then
 	# patching (static keys) crashed the guest now and then.
 	vm_suite vm-numa cgroupv2-vm-numa "${VM_NUMA_TESTS:-tests/bats/hpc.bats}" \
 		VM_KERNEL=backports VM_SMP=4 VM_NUMA=2 VM_ACCEL=tcg,thread=single
+	# What needs systemd as pid 1 (and cgroup v2): a Debian root booted
+	# with systemd (tests/vm/systemd.sh): unprivileged mkrun and rootless
+	# Podman there.
+	vm_suite vm-systemd systemd-vm \
+		"${VM_SYSTEMD_TESTS:-tests/bats/rootless.bats tests/engines/podman_rootless.bats}" VM_RUNNER=systemd
 fi
 
 if [ "$DO_ENGINES" = 1 ]; then

@@ -173,6 +173,14 @@ if ! grep -q 'mkrun: wait for the socket' "$INTEG/helpers.bash"; then
 	grep -q 'mkrun: wait for the socket' "$INTEG/helpers.bash" || setup_failed "could not patch setup_recvtty in helpers.bash"
 fi
 
+# setup_seccompagent likewise: wait for the agent's socket.
+if ! grep -q 'mkrun: wait for the agent' "$INTEG/helpers.bash"; then
+	sed -i '/("\${SECCOMP_AGENT}" -socketfile="\$SECCCOMP_AGENT_SOCKET" -pid-file "\$BATS_TMPDIR\/seccompagent.pid" &) &/a\
+	# mkrun: wait for the agent (tests/runc-compat/run.sh)\
+	local _i; for _i in $(seq 100); do [ -S "$SECCCOMP_AGENT_SOCKET" ] \&\& break; sleep 0.05; done' "$INTEG/helpers.bash"
+	grep -q 'mkrun: wait for the agent' "$INTEG/helpers.bash" || setup_failed "could not patch setup_seccompagent in helpers.bash"
+fi
+
 # The helpers, where helpers.bash looks for them.
 mkdir -p "$SRC/contrib/cmd/recvtty" "$SRC/contrib/cmd/seccompagent"
 ln -sfn "$BUILDDIR/tests/bin/recvtty" "$SRC/contrib/cmd/recvtty/recvtty"

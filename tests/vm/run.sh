@@ -39,40 +39,11 @@ TAG="[cgroupv2-vm]"
 case "$VM_KERNEL" in stock | backports) ;; *) echo "vm: VM_KERNEL: stock or backports" >&2; exit 2 ;; esac
 [ "$VM_KERNEL" = stock ] || TAG="[cgroupv2-vm $VM_KERNEL]"
 
-log() { echo "vm: $*" >&2; }
-die() {
-	log "$*"
-	# One failed pseudo-test so that callers count the harness failure.
-	echo "1..1"
-	echo "not ok 1 $TAG harness: $*"
-	exit 1
-}
-
-FILTER=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	-f | --filter)
-		FILTER=(-f "$2")
-		shift 2
-		;;
-	-h | --help)
-		sed -n '2,28p' "$0"
-		exit 0
-		;;
-	*) break ;;
-	esac
-done
-
-if [ $# -gt 0 ]; then
-	TESTS=("$@")
-else
-	read -r -a TESTS <<<"${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats tests/bats/unit.bats}"
-fi
-
-MKRUN=${MKRUN:-${top_builddir:-$SRCDIR}/mkrun}
-case "$MKRUN" in */*) ;; *) MKRUN=$(command -v "$MKRUN" || echo "$MKRUN") ;; esac
-[ -x "$MKRUN" ] || die "runtime $MKRUN not found (set MKRUN)"
-MKRUN=$(readlink -f "$MKRUN")
+LOG_NAME=vm
+# shellcheck source=tests/vm/common.bash
+. "$HERE/common.bash"
+vm_args 2,28 "${VM_TESTS:-tests/bats/lifecycle.bats tests/bats/cgroups.bats tests/bats/pause_ps.bats tests/bats/exec.bats tests/bats/update_events.bats tests/bats/netfilter.bats tests/bats/hpc.bats tests/bats/hpc_gpu.bats tests/bats/unit.bats}" "$@"
+vm_mkrun
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (the tests run containers)"
 for t in qemu-system-x86_64 cpio busybox jq bats bash; do
@@ -98,7 +69,6 @@ if [ ${#VM_FILES[@]} -eq 0 ]; then
 	exit 0
 fi
 
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mkdir -p "$WORK"
 T0=$(date +%s.%N)
 
@@ -310,20 +280,5 @@ T2=$(date +%s.%N)
 BOOT=$(sed -n 's/\r$//; s/^MKRUN-VM: boot-done uptime=\([0-9.]*\).*/\1/p' "$CONSOLE" | head -n1)
 log "qemu exited ($QRC) after $(elapsed "$T1" "$T2") s; guest init reached after ${BOOT:-?} s of guest uptime"
 
-tr -d '\r' <"$TAPOUT" >"$TAPOUT.clean"
-if ! grep -q '^=== MKRUN-VM-TAP-END' "$TAPOUT.clean"; then
-	log "the VM did not finish the tests (qemu status $QRC); last console lines:"
-	tail -n 40 "$CONSOLE" | tr -d '\r' >&2
-	# Whatever TAP came back still counts.
-	sed -n '/^=== MKRUN-VM-TAP-BEGIN/,$p' "$TAPOUT.clean" | sed '1d' |
-		sed -E "s/^(ok|not ok) ([0-9]+) /\1 \2 $TAG /"
-	echo "not ok 9999 $TAG harness: VM did not finish (timeout or crash, qemu status $QRC)"
-	exit 1
-fi
-
 # Guest-side facts (controllers) go to stderr; the TAP to stdout.
-sed -n 's/^MKRUN-VM-INFO: //p' "$TAPOUT.clean" | sed 's/^/vm: /' >&2
-sed -n '/^=== MKRUN-VM-TAP-BEGIN/,/^=== MKRUN-VM-TAP-END/p' "$TAPOUT.clean" | sed '1d;$d' |
-	sed -E "s/^(ok|not ok) ([0-9]+) /\1 \2 $TAG /"
-RC=$(sed -n 's/^=== MKRUN-VM-TAP-END rc=\([0-9]*\).*/\1/p' "$TAPOUT.clean")
-exit "${RC:-1}"
+vm_report "$TAPOUT" "$CONSOLE" "$QRC"
