@@ -27,7 +27,6 @@
 #include "terminal.h"
 #include "utils.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
