@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
@@ -41,8 +42,17 @@ mk_exe_ensure_sealed (char **argv, char **envp)
         return -1;
       off += n;
     }
-  if (fcntl (mem, F_ADD_SEALS, SEALS) < 0)
-    return -1;
+  /* F_SEAL_WRITE fails with EBUSY while some page of the memfd is still
+     referenced beyond its mapping (the LRU's per-cpu batches hold fresh
+     pages for a moment; seen under load): the kernel waits a little, then
+     gives up.  Try again a few times.  */
+  for (int i = 0; fcntl (mem, F_ADD_SEALS, SEALS) < 0; i++)
+    {
+      struct timespec ts = { 0, 20 * 1000 * 1000 };
+      if (errno != EBUSY || i == 20)
+        return -1;
+      nanosleep (&ts, NULL);
+    }
   syscall (SYS_execveat, mem, "", argv, envp, AT_EMPTY_PATH);
   return -1;
 }
