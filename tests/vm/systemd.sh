@@ -97,8 +97,10 @@ T1=$(date +%s.%N)
 rm -rf "$ROOT/src"
 mkdir -p "$ROOT/src"
 cp "$MKRUN" "$ROOT/src/mkrun"
-cp -a "$SRCDIR/tests" "$ROOT/src/"
-rm -rf "$ROOT/src/tests/vm/work" "$ROOT/src/tests/runc-compat/work" "$ROOT/src/tests/logs"
+# (Not the caches and logs below tests/: the root itself is in tests/vm/work.)
+tar -C "$SRCDIR" --exclude=tests/vm/work --exclude=tests/runc-compat/work --exclude=tests/logs \
+	--exclude=tests/fuzz/work --exclude=tests/fuzz/build -cf - tests | tar -C "$ROOT/src" -xf - ||
+	die "copy tests/ into the root failed"
 [ -d "${top_builddir:-$SRCDIR}/tests/bin" ] && cp -a "${top_builddir:-$SRCDIR}/tests/bin/." "$ROOT/src/tests/bin/"
 printf '%s\n' "${TESTS[@]}" >"$ROOT/src/tests-to-run"
 printf '%s\n' "${FILTER[@]}" >"$ROOT/src/bats-filter"
