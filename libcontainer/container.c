@@ -266,49 +266,43 @@ run_runtime_hooks (struct creation *c, enum mk_hook_kind kind, enum mk_status st
 }
 
 /* The init, in its new user and mount namespaces, asks for its bind
-   sources: opened here, with the runtime's credentials, inside its mount
-   namespace (a mount of another namespace cannot be bound there), and
-   sent.  A source that cannot be opened is left to the init, whose error
-   names it; a runtime that may not enter (no privilege over its own user
-   namespace) sends none, and the init uses the paths.  */
+   sources: opened with the runtime's credentials inside its mount
+   namespace (a mount of another namespace cannot be bound there), by a
+   child of ours that joins it (the runtime itself never leaves its own),
+   and sent to the init over the sync socket.  A source that cannot be
+   opened is left to the init, whose error names it; where the child may
+   not join (no privilege over our own user namespace) it sends none, and
+   the init uses the paths.  */
 static int
 send_sources (struct creation *c, mk_error **err)
 {
   const struct mk_spec *spec = c->spec;
-  _cleanup_close_ int self = mk_pidfd_open (getpid ());
-  _cleanup_close_ int target = mk_pidfd_open (c->pid);
-  _cleanup_close_ int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  _cleanup_free_ int *fds = xmalloc0 (spec->n_mounts * sizeof (int) + 1);
-  int ret = 0;
+  int status;
+  pid_t child = fork ();
 
-  for (size_t i = 0; i < spec->n_mounts; i++)
-    fds[i] = -1;
-  if (self >= 0 && target >= 0 && cwd >= 0 && setns (target, CLONE_NEWNS) == 0)
+  if (child < 0)
+    return mk_error_set (err, errno, "fork to open the bind sources");
+  if (child == 0)
     {
-      /* Relative sources are the bundle's, as in the init.  */
-      if (chdir (c->bundle) == 0)
-        for (size_t i = 0; i < spec->n_mounts; i++)
-          if (spec->mounts[i].bind)
-            fds[i] = open (spec->mounts[i].source, O_PATH | O_CLOEXEC);
-      if (setns (self, CLONE_NEWNS) < 0 || fchdir (cwd) < 0)
-        {
-          /* Nothing more may be done from the container's namespace.  */
-          fprintf (stderr, "mkrun: return to the runtime's mount namespace: %s\n",
-                   strerror (errno));
-          _exit (1);
-        }
+      int target = mk_pidfd_open (c->pid);
+      bool ok = true;
+      if (target >= 0 && setns (target, CLONE_NEWNS) == 0 && chdir (c->bundle) == 0)
+        /* Relative sources are the bundle's, as in the init.  */
+        for (size_t i = 0; i < spec->n_mounts && ok; i++)
+          {
+            uint32_t idx = (uint32_t)i;
+            int fd = spec->mounts[i].bind ? open (spec->mounts[i].source, O_PATH | O_CLOEXEC) : -1;
+            if (fd >= 0)
+              ok = mk_sync_send (c->sync_fd, MK_SYNC_SOURCE, &idx, sizeof (idx), fd) >= 0;
+          }
+      _exit (ok && mk_sync_send (c->sync_fd, MK_SYNC_SOURCES_DONE, NULL, 0, -1) >= 0 ? 0 : 1);
     }
-  for (size_t i = 0; i < spec->n_mounts; i++)
-    if (fds[i] >= 0)
-      {
-        uint32_t idx = (uint32_t)i;
-        if (ret == 0 && mk_sync_send (c->sync_fd, MK_SYNC_SOURCE, &idx, sizeof (idx), fds[i]) < 0)
-          ret = mk_error_set (err, errno, "send the bind sources");
-        close (fds[i]);
-      }
-  if (ret == 0 && mk_sync_send (c->sync_fd, MK_SYNC_SOURCES_DONE, NULL, 0, -1) < 0)
-    ret = mk_error_set (err, errno, "send the bind sources");
-  return ret;
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return mk_error_set (err, errno, "wait for the bind sources");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return mk_error_set (err, 0, "send the bind sources to the container's init");
+  return 0;
 }
 
 /* Answers the init until it is ready.  */
