@@ -13,7 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
 	build-essential autoconf automake pkg-config
-	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev libmnl-dev
+	libyajl-dev libyaml-dev libseccomp-dev libcap-dev libbpf-dev libmnl-dev libsystemd-dev
 	bats jq busybox-static cpio qemu-system-x86 util-linux
 	# runc's integration suite (tests/runc-compat): its helpers use gawk
 	gawk

@@ -9,6 +9,7 @@
 
 #include "cgroups/cgroup.h"
 #include "cgroups/resources.h"
+#include "cgroups/systemd.h"
 #include "container.h"
 #include "devices.h"
 #include "extension.h"
@@ -135,6 +136,7 @@ struct teardown
   bool state_dir;                /* the state dir is the container's: the
                                     extensions release what they took for
                                     the id, then it is removed */
+  const char *systemd_unit;      /* its scope, stopped (systemd driver) */
 };
 
 /* Undoes T in order: the processes, the poststop hooks, the cgroup, what
@@ -160,6 +162,10 @@ teardown (const struct teardown *t, mk_error **err)
   run_hooks_warn (t->spec, MK_HOOK_POSTSTOP, t->state, MK_STATUS_STOPPED);
   if (t->cg && (t->sweep ? destroy_cgroup (t->cg, err) : mk_cgroup_destroy (t->cg, err)) < 0)
     return -1;
+  /* The scope is systemd's: stopped through it (it is gone already when
+     its processes were).  */
+  if (t->systemd_unit && mk_systemd_stop (mk_ns_unprivileged (), t->systemd_unit, err) < 0)
+    return -1;
   /* Cores, pages and IRQ affinity go back before the state dir (the HPC
      registry's record of them is live while it exists).  */
   if (t->state_dir
@@ -181,6 +187,8 @@ struct creation
   int dirfd;     /* the state dir, locked while create holds it */
   bool made_dir; /* the state dir is this create's */
   struct mk_cgroup *cg;
+  char *sd_slice, *sd_unit;       /* the systemd driver's names */
+  struct mk_systemd_scope *scope; /* its placeholder, until the clone */
   pid_t pid;
   int sync_fd;
   int console_fd; /* runtime's end for a foreground terminal */
@@ -197,8 +205,11 @@ creation_rollback (struct creation *c)
                         .pid = c->pid,
                         .child = true,
                         .cg = c->cg,
-                        .state_dir = c->made_dir };
+                        .state_dir = c->made_dir,
+                        .systemd_unit = c->cg ? c->sd_unit : NULL };
   mk_error *e = NULL;
+  mk_systemd_scope_release (c->scope);
+  c->scope = NULL;
   teardown (&t, &e);
   mk_error_free (e);
   c->pid = 0;
@@ -216,6 +227,9 @@ creation_free (struct creation *c)
   if (c->master_fd >= 0)
     close (c->master_fd);
   mk_cgroup_free (c->cg);
+  mk_systemd_scope_release (c->scope);
+  free (c->sd_slice);
+  free (c->sd_unit);
   mk_spec_free (c->spec);
   free (c->bundle);
   free (c->config_json);
@@ -385,7 +399,7 @@ without_cgroup (struct creation *c, mk_error **err)
     {
       mk_error_prefix (err,
                        "%s: limits need a cgroup, and uid %u may not make one (none was "
-                       "delegated: run under `systemd-run --user --scope -p Delegate=yes`, or "
+                       "delegated: use --systemd-cgroup, where your systemd makes one, or "
                        "have root give you a cgroup directory; or run without the limits: "
                        "annotation %s=true, or an app's resources.best_effort: true)",
                        limit, (unsigned)geteuid (), MK_ANNOTATION_CGROUP_BEST_EFFORT);
@@ -439,8 +453,18 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
     return -1;
   if (mk_ns_plan (c->spec, &a.plan, err) < 0)
     return -1;
-  if (o->systemd_cgroup && access ("/run/systemd/system", F_OK) < 0)
-    return mk_error_set (err, 0, "--systemd-cgroup: systemd is not running on this host");
+  if (o->systemd_cgroup)
+    {
+      bool user = mk_ns_unprivileged ();
+      if (!mk_systemd_available (user))
+        return mk_error_set (err, 0,
+                             user ? "--systemd-cgroup: no systemd user instance to ask "
+                                    "(XDG_RUNTIME_DIR/bus or systemd/private)"
+                                  : "--systemd-cgroup: systemd is not running on this host");
+      if (mk_systemd_unit_names (c->spec->cgroups_path, o->id, user, &c->sd_slice, &c->sd_unit, err)
+          < 0)
+        return -1;
+    }
 
   c->state.id = (char *)o->id;
   c->state.bundle = c->bundle;
@@ -474,7 +498,23 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
     }
   if (c->spec->resources)
     mk_devices_cgroup_rules (c->spec, c->spec->resources);
-  if (mk_cgroup_plan (c->spec->cgroups_path, o->id, &c->cg, err) < 0)
+  if (c->sd_unit)
+    {
+      /* The systemd driver: the scope exists (and a placeholder in it)
+         before the init is cloned into it; its directory is then ours.  */
+      _cleanup_free_ char *scope_cg = NULL;
+      if (mk_systemd_scope_start (mk_ns_unprivileged (), c->sd_slice, c->sd_unit, o->id,
+                                  c->spec->resources, &c->scope, &scope_cg, err)
+          < 0)
+        return -1;
+      if (mk_cgroup_plan (scope_cg, o->id, &c->cg, err) < 0)
+        {
+          c->cg = NULL;
+          return -1;
+        }
+      mk_cgroup_set_systemd_scope (c->cg);
+    }
+  else if (mk_cgroup_plan (c->spec->cgroups_path, o->id, &c->cg, err) < 0)
     {
       c->cg = NULL;
       return -1;
@@ -535,8 +575,15 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
      is cheaper than our cgroup.procs write, unless a new user namespace
      keeps it from writing the host's cgroup files.  */
   clone_fd = mk_cgroup_clone_fd (c->cg);
-  if (mk_cgroup_mode () == MK_CGROUP_V2 && c->spec->resources && c->spec->resources->has_pids_limit
-      && c->spec->resources->pids_limit == 0)
+  if (c->sd_unit && mk_ns_unprivileged ())
+    {
+      /* The user's scope is outside the cgroup we run in, in a subtree
+         that is not ours to move into: systemd moves the init.  */
+      clone_fd = -1;
+      a.wait_cgroup = true;
+    }
+  else if (mk_cgroup_mode () == MK_CGROUP_V2 && c->spec->resources
+           && c->spec->resources->has_pids_limit && c->spec->resources->pids_limit == 0)
     {
       /* pids.max 0 refuses a fork into the cgroup, not a move: cloned
          outside, then moved in by us.  */
@@ -569,6 +616,12 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   close (sv[1]);
   if (console_child >= 0)
     close (console_child);
+  if (c->scope && (clone_fd >= 0 || c->pid < 0))
+    {
+      /* The init holds the scope now (or nothing will).  */
+      mk_systemd_scope_release (c->scope);
+      c->scope = NULL;
+    }
   if (c->pid < 0)
     {
       c->pid = 0;
@@ -586,8 +639,12 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
     }
   if (a.wait_cgroup)
     {
-      if (mk_cgroup_enter (c->cg, c->pid, clone_fd >= 0, err) < 0)
+      if (c->sd_unit && mk_ns_unprivileged ()
+              ? mk_systemd_attach (true, c->sd_unit, c->pid, err) < 0
+              : mk_cgroup_enter (c->cg, c->pid, clone_fd >= 0, err) < 0)
         return -1;
+      mk_systemd_scope_release (c->scope);
+      c->scope = NULL;
       mk_sync_send (c->sync_fd, MK_SYNC_CGROUP_DONE, NULL, 0, -1);
     }
   if (serve_init (c, hooks_pause, &notify_fd, err) < 0)
@@ -666,7 +723,8 @@ run_destroy (struct creation *c)
                         .sweep = true,
                         .spec = c->spec,
                         .state = &c->state,
-                        .state_dir = true };
+                        .state_dir = true,
+                        .systemd_unit = c->sd_unit };
   mk_error *e = NULL;
   c->pid = 0;
   if (teardown (&t, &e) < 0)
@@ -892,6 +950,7 @@ delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
   struct teardown t = { .root = root, .id = id, .sweep = true, .state_dir = true };
   struct mk_state *st = NULL;
   struct mk_cgroup *cg = NULL;
+  char *unit = NULL;
   int ret;
 
   if (mk_state_read_as (dirfd, MK_STATE_CREATING_FILE, id, &st, NULL) == 0)
@@ -906,8 +965,12 @@ delete_abandoned (const char *root, const char *id, int dirfd, mk_error **err)
       if (st->cgroup_path[0] && mk_cgroup_load (st->cgroup_path, &cg, err) < 0)
         t.state_dir = false;
       t.cg = cg;
+      if (st->systemd_cgroup)
+        unit = mk_systemd_unit_of_path (st->cgroup_path);
+      t.systemd_unit = unit;
     }
   ret = teardown (&t, err) < 0 || !t.state_dir ? -1 : 0;
+  free (unit);
   mk_cgroup_free (cg);
   mk_state_free (st);
   return ret;
@@ -920,6 +983,7 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
   struct mk_cgroup *cg = NULL;
   struct mk_spec *spec = NULL;
   struct teardown t = { .root = root, .id = id, .sweep = true, .state_dir = true };
+  char *unit = NULL;
   int ret = -1;
 
   for (;;)
@@ -976,8 +1040,12 @@ mk_container_delete (const char *root, const char *id, bool force, mk_error **er
   t.cg = cg;
   t.spec = spec;
   t.state = c.st;
+  if (c.st->systemd_cgroup)
+    unit = mk_systemd_unit_of_path (c.st->cgroup_path);
+  t.systemd_unit = unit;
   ret = teardown (&t, err);
 out:
+  free (unit);
   mk_spec_free (spec);
   mk_cgroup_free (cg);
   return ret;
@@ -1147,7 +1215,13 @@ mk_container_update (const char *root, const char *id, const char *resources_jso
   if (update_resources (resources_json, flags, &r, err) == 0 && load_cgroup (&c, id, &cg, err) == 0)
     {
       struct mk_ext_ctx x = { .root = root, .id = id, .update = r };
-      if (mk_ext_run (MK_EXT_UPDATE, &x, err) == 0 && mk_cgroup_update (cg, r, err) == 0)
+      _cleanup_free_ char *unit
+          = c.st->systemd_cgroup ? mk_systemd_unit_of_path (c.st->cgroup_path) : NULL;
+      /* systemd's own properties first (a reload keeps them), then the
+         files, as at create.  */
+      if (mk_ext_run (MK_EXT_UPDATE, &x, err) == 0
+          && (unit == NULL || mk_systemd_set_properties (mk_ns_unprivileged (), unit, r, err) == 0)
+          && mk_cgroup_update (cg, r, err) == 0)
         ret = 0;
     }
   mk_cgroup_free (cg);

@@ -168,7 +168,7 @@ if [ "$DO_VM" = 1 ]; then
 	# with systemd (tests/vm/systemd.sh): unprivileged mkrun and rootless
 	# Podman there.
 	vm_suite vm-systemd systemd-vm \
-		"${VM_SYSTEMD_TESTS:-tests/bats/rootless.bats tests/engines/podman_rootless.bats}" VM_RUNNER=systemd
+		"${VM_SYSTEMD_TESTS:-tests/bats/rootless.bats tests/bats/systemd_cgroup.bats tests/engines/podman_rootless.bats tests/engines/podman_systemd.bats tests/engines/containerd_systemd.bats}" VM_RUNNER=systemd
 fi
 
 if [ "$DO_ENGINES" = 1 ]; then

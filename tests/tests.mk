@@ -69,7 +69,7 @@ FUZZ_TARGETS = spec app hpc netallow state
 FUZZ_MAKE = $(MAKE) -f $(abs_top_srcdir)/tests/fuzz/fuzz.mak FUZZ_CC="$(FUZZ_CC)" \
 	SRCDIR="$(abs_top_srcdir)" BUILDDIR="$(abs_top_builddir)" \
 	LIB_SOURCES="$(libcontainer_libmkcontainer_a_SOURCES)" \
-	DEP_CFLAGS="$(YAJL_CFLAGS) $(YAML_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(BPF_CFLAGS) $(MNL_CFLAGS)" \
+	DEP_CFLAGS="$(YAJL_CFLAGS) $(YAML_CFLAGS) $(SECCOMP_CFLAGS) $(CAP_CFLAGS) $(BPF_CFLAGS) $(MNL_CFLAGS) $(SYSTEMD_CFLAGS)" \
 	DEP_LIBS="$(YAJL_LIBS) $(YAML_LIBS) $(SECCOMP_LIBS) $(CAP_LIBS) $(BPF_LIBS) $(MNL_LIBS)"
 FUZZ_ENV = FUZZ_BUILD="$(abs_top_builddir)/tests/fuzz/build" \
 	FUZZ_WORK="$(abs_top_builddir)/tests/fuzz/work"

@@ -7,7 +7,9 @@
 #include "app/sockets.h"
 #include "app/supervise.h"
 #include "cgroups/cgroup.h"
+#include "cgroups/systemd.h"
 #include "container.h"
+#include "namespaces.h"
 #include "spec.h"
 #include "state.h"
 #include "utils.h"
@@ -500,8 +502,15 @@ handle_signal (struct sup *s, int sig, pid_t pid)
 static int
 run_once (struct sup *s, int *status, mk_error **err)
 {
-  struct mk_create_opts co = { .root = s->o->root, .id = s->id, .bundle = s->bundle,
-                               .detach = true };
+  /* An ordinary user's app gets a cgroup from the user's own systemd
+     where one runs (limits apply, monitor reads them); else none, as
+     without the driver.  */
+  struct mk_create_opts co
+      = { .root = s->o->root,
+          .id = s->id,
+          .bundle = s->bundle,
+          .detach = true,
+          .systemd_cgroup = mk_ns_unprivileged () && mk_systemd_available (true) };
   int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
   int saved[2] = { -1, -1 };
   _cleanup_close_ int dirfd = -1;

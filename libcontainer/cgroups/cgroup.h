@@ -125,6 +125,11 @@ int mk_cgroup_oom_kill_count (const struct mk_cgroup *cg, uint64_t *count, mk_er
 
 void mk_cgroup_free (struct mk_cgroup *cg);
 
+/* CG (planned, not made) is a scope the systemd driver made (systemd.h):
+   the process already in it is the driver's placeholder, not a reason to
+   warn.  */
+void mk_cgroup_set_systemd_scope (struct mk_cgroup *cg);
+
 /* Whether a cgroup made where mkrun runs can take an I/O weight
    (linux.resources.blockIO.weight): v1 blkio.weight (CFQ) or
    blkio.bfq.weight, v2 io.bfq.weight or io.weight.  Hosts whose disks use

@@ -609,6 +609,9 @@ mk_cgroup_make (struct mk_cgroup *cg, const struct mk_resources *r, mk_error **e
 
       if (make_dir (d, d->base_len, err) < 0 || open_dir (d, err) < 0)
         goto fail;
+      /* (A systemd scope holds the driver's placeholder: not a warning.)  */
+      if (cg->systemd_scope)
+        warned = true;
       if (d->n_created == 0 && check_existing (d, &warned, err) < 0)
         goto fail;
       if (!h->v2 && mk_strv_contains (h->controllers, "cpuset") && mk_cg_v1_copy_cpuset (d, err) < 0)
@@ -1088,4 +1091,10 @@ mk_cgroup_io_weight_available (void)
       return dir_or_child_has (dir, h->v2 ? v2_files : v1_files);
     }
   return false;
+}
+
+void
+mk_cgroup_set_systemd_scope (struct mk_cgroup *cg)
+{
+  cg->systemd_scope = true;
 }

@@ -51,6 +51,7 @@ struct mk_cgroup
   size_t n_dirs;
   char *state_path; /* see cgroup.h for the format */
   int clone_fd;     /* the v2 directory's dirfd, or -1 (see mk_cgroup_clone_fd) */
+  bool systemd_scope; /* a scope systemd made, a placeholder in it */
 };
 
 /* common.c: the host layout, read once.  */
@@ -67,6 +68,8 @@ int mk_cg_v2_apply (const struct mk_cgroup *cg, const struct mk_resources *r, bo
 int mk_cg_v2_enable_controllers (const struct mk_cg_dir *d, const struct mk_resources *r,
                                  mk_error **err);
 int mk_cg_v2_freeze (const struct mk_cg_dir *d, bool freeze, mk_error **err);
+uint64_t mk_cg_shares_to_weight (uint64_t shares);
+uint64_t mk_cg_blkio_to_io_weight (uint64_t weight);
 
 /* devices_bpf.c: builds, loads and attaches the device program to DIRFD.  */
 int mk_cg_devices_bpf_apply (int dirfd, const struct mk_device_rule *rules, size_t n,

@@ -225,12 +225,7 @@ apply_cpu_v2 (const struct mk_cgroup *cg, const struct mk_resources *r, mk_error
   /* An idle group takes no weight.  */
   if (r->has_cpu_shares && r->cpu_shares != 0 && !(r->has_cpu_idle && r->cpu_idle == 1))
     {
-      uint64_t w = 1 + ((r->cpu_shares - 2) * 9999) / 262142;
-      if (r->cpu_shares < 2)
-        w = 1;
-      if (w > 10000)
-        w = 10000;
-      snprintf (buf, sizeof (buf), "%" PRIu64, w);
+      snprintf (buf, sizeof (buf), "%" PRIu64, mk_cg_shares_to_weight (r->cpu_shares));
       if (write_str (d, "cpu.weight", buf, CPU ".shares", err) < 0)
         return -1;
     }
@@ -329,8 +324,7 @@ apply_block_io_v2 (const struct mk_cgroup *cg, const struct mk_resources *r, mk_
         }
       else
         {
-          uint64_t w = 1 + ((uint64_t) (r->blkio_weight < 10 ? 10 : r->blkio_weight) - 10) * 9999 / 990;
-          snprintf (buf, sizeof (buf), "%" PRIu64, w > 10000 ? 10000 : w);
+          snprintf (buf, sizeof (buf), "%" PRIu64, mk_cg_blkio_to_io_weight (r->blkio_weight));
           if (write_str (d, "io.weight", buf, BLKIO ".weight", err) < 0)
             return -1;
         }
@@ -449,4 +443,21 @@ mk_cg_v2_freeze (const struct mk_cg_dir *d, bool freeze, mk_error **err)
   if (freeze)
     mk_cg_write (d, "cgroup.freeze", "0", NULL, NULL);
   return mk_error_set (err, ETIMEDOUT, "%s cgroup `%s`", freeze ? "freeze" : "thaw", d->dir);
+}
+
+/* runc's conversions, which crun and systemd's drivers share: cpu.shares
+   [2, 262144] onto cpu.weight [1, 10000]; blkio.weight [10, 1000] onto
+   io.weight [1, 10000].  */
+uint64_t
+mk_cg_shares_to_weight (uint64_t shares)
+{
+  uint64_t w = shares < 2 ? 1 : 1 + ((shares - 2) * 9999) / 262142;
+  return w > 10000 ? 10000 : w;
+}
+
+uint64_t
+mk_cg_blkio_to_io_weight (uint64_t weight)
+{
+  uint64_t w = 1 + ((weight < 10 ? 10 : weight) - 10) * 9999 / 990;
+  return w > 10000 ? 10000 : w;
 }

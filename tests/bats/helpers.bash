@@ -198,6 +198,9 @@ function requires() {
 		vm)
 			[ -n "${MKRUN_TEST_VM:-}" ] || skip "changes system-wide state: runs in the test VM (tests/vm)"
 			;;
+		systemd)
+			[ -d /run/systemd/system ] || skip "test requires systemd as pid 1 (runs in the systemd VM: tests/vm/systemd.sh)"
+			;;
 		userns)
 			_probe_userns || skip "test requires user namespaces"
 			;;

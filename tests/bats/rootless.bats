@@ -113,7 +113,7 @@ as_user_jq() {
 	run as_user run u1 </dev/null
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "${lines[0]}" == "mkrun: run u1: linux.resources.memory: limits need a cgroup, and uid $U may not make one (none was delegated: run under \`systemd-run --user --scope -p Delegate=yes\`, or have root give you a cgroup directory; or run without the limits: annotation org.mkrun.cgroups.best-effort=true, or an app's resources.best_effort: true): create cgroup "*"Permission denied" ]]
+	[[ "${lines[0]}" == "mkrun: run u1: linux.resources.memory: limits need a cgroup, and uid $U may not make one (none was delegated: use --systemd-cgroup, where your systemd makes one, or have root give you a cgroup directory; or run without the limits: annotation org.mkrun.cgroups.best-effort=true, or an app's resources.best_effort: true): create cgroup "*"Permission denied" ]]
 	[ -z "$(ls "$XDG/mkrun")" ]
 
 	as_user_jq '.annotations["org.mkrun.cgroups.best-effort"] = "true"'

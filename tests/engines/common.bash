@@ -126,3 +126,30 @@ function engine_mkrun_wrapper() {
 	EOF
 	chmod 0755 "$ENGINE_TMP/bin/mkrun"
 }
+
+# engine_containerd_config DIR: a private containerd's config.toml (root,
+# state, sockets under DIR; the CRI plugin, TCP and metrics listeners off)
+# on stdout, for the caller to add its runtimes to.
+function engine_containerd_config() {
+	cat <<-EOF
+		version = 2
+		root = "$1/root"
+		state = "$1/state"
+		oom_score = 0
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+		[grpc]
+		  address = "$1/containerd.sock"
+		  tcp_address = ""
+		[ttrpc]
+		  address = "$1/containerd.ttrpc.sock"
+		[debug]
+		  address = "$1/debug.sock"
+		  level = "debug"
+		[metrics]
+		  address = ""
+
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$1/opt"
+	EOF
+}

@@ -174,31 +174,15 @@ function setup_file() {
 	local t=$ENGINE_TMP
 	mkdir -p "$t/bin" "$t/run" "$t/fifo" "$t/runc-v1" "$t/runc-v2"
 	engine_mkrun_wrapper
-	cat >"$t/config.toml" <<-EOF
-		version = 2
-		root = "$t/root"
-		state = "$t/state"
-		oom_score = 0
-		disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-		[grpc]
-		  address = "$t/containerd.sock"
-		  tcp_address = ""
-		[ttrpc]
-		  address = "$t/containerd.ttrpc.sock"
-		[debug]
-		  address = "$t/debug.sock"
-		  level = "debug"
-		[metrics]
-		  address = ""
-
-		[plugins."io.containerd.internal.v1.opt"]
-		  path = "$t/opt"
+	{
+		engine_containerd_config "$t"
+		cat <<-EOF
 		[plugins."io.containerd.runtime.v1.linux"]
 		  shim = "containerd-shim"
 		  runtime = "$t/bin/mkrun"
 		  runtime_root = "$t/runc-v1"
-	EOF
+		EOF
+	} >"$t/config.toml"
 	# The shims' sockets go to /run/containerd/s: a /run of our own.
 	unshare --mount --propagation private \
 		sh -c 'mount --bind "$1/run" /run && exec containerd --config "$1/config.toml"' sh "$t" \

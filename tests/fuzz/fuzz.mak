@@ -4,7 +4,7 @@
 #   FUZZ_CC      clang (configure's FUZZ_CC)
 #   SRCDIR       the source tree's root; BUILDDIR the build tree's (config.h)
 #   LIB_SOURCES  the library's sources (its .c files are used), relative to SRCDIR
-#   DEP_CFLAGS, DEP_LIBS  yajl, libyaml, libseccomp, libcap, libbpf, libmnl
+#   DEP_CFLAGS, DEP_LIBS  yajl, libyaml, libseccomp, libcap, libbpf, libmnl, libsystemd
 # The library is compiled again with -fsanitize=fuzzer-no-link,address,undefined
 # into $(O)/lib (the normal objects are not touched); each target
 # tests/fuzz/NAME_fuzz.c is linked with it into $(O)/NAME_fuzz.

@@ -6,7 +6,9 @@
 #
 # Usage: tests/vm/systemd.sh [-f FILTER] [BATS_FILE...]
 #   BATS_FILE...  default: $VM_SYSTEMD_TESTS, or tests/bats/rootless.bats
-#                 tests/engines/podman_rootless.bats
+#                 tests/bats/systemd_cgroup.bats
+#                 tests/engines/podman_rootless.bats tests/engines/podman_systemd.bats
+#                 tests/engines/containerd_systemd.bats
 #
 # The root file system is built once with mmdebstrap from the Debian source
 # in the host's apt configuration (systemd, dbus with user sessions,
@@ -35,7 +37,7 @@ TAG="[systemd-vm]"
 LOG_NAME=vm-systemd
 # shellcheck source=tests/vm/common.bash
 . "$HERE/common.bash"
-vm_args 2,27 "${VM_SYSTEMD_TESTS:-tests/bats/rootless.bats tests/engines/podman_rootless.bats}" "$@"
+vm_args 2,29 "${VM_SYSTEMD_TESTS:-tests/bats/rootless.bats tests/bats/systemd_cgroup.bats tests/engines/podman_rootless.bats tests/engines/podman_systemd.bats tests/engines/containerd_systemd.bats}" "$@"
 vm_mkrun
 [ "$(id -u)" -eq 0 ] || die "must run as root (mmdebstrap, mkfs of a root-owned tree)"
 for t in qemu-system-x86_64 mmdebstrap mkfs.ext4 jq; do
@@ -48,7 +50,7 @@ T0=$(date +%s.%N)
 # The root file system, cached.  mkrun's own libraries come as Debian's
 # packages (the image is the host's release), so the binary runs as built.
 PKGS="systemd-sysv dbus dbus-user-session libpam-systemd uidmap bats jq busybox-static procps
-iproute2 util-linux kmod podman conmon catatonit linux-image-amd64 initramfs-tools
+iproute2 util-linux kmod podman conmon catatonit containerd linux-image-amd64 initramfs-tools
 libyajl2 libyaml-0-2 libseccomp2 libcap2 libbpf1 libmnl0"
 KEY=$(echo "$PKGS" | md5sum | cut -c1-12)
 ROOT=$WORK/systemd-root
