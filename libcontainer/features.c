@@ -80,10 +80,11 @@ mk_features_json (void)
   yajl_gen_bool (g, 1);
   GS (g, "v2");
   yajl_gen_bool (g, 1);
+  /* The systemd driver (cgroups/systemd.c), with the user's instance.  */
   GS (g, "systemd");
-  yajl_gen_bool (g, 0);
+  yajl_gen_bool (g, 1);
   GS (g, "systemdUser");
-  yajl_gen_bool (g, 0);
+  yajl_gen_bool (g, 1);
   GS (g, "rdma");
   yajl_gen_bool (g, 0);
   yajl_gen_map_close (g);

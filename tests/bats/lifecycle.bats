@@ -458,6 +458,7 @@ wait_gone() {
 	echo "$output" | jq -e '.linux.memoryPolicy.modes | index("MPOL_BIND") and index("MPOL_WEIGHTED_INTERLEAVE")' >/dev/null
 	echo "$output" | jq -e '.linux.memoryPolicy.flags | index("MPOL_F_STATIC_NODES")' >/dev/null
 	echo "$output" | jq -e '.linux.netDevices.enabled == true' >/dev/null
+	echo "$output" | jq -e '.linux.cgroup.systemd == true and .linux.cgroup.systemdUser == true' >/dev/null
 	local ns
 	for ns in pid network ipc uts mount; do
 		echo "$output" | jq -e --arg ns "$ns" '.linux.namespaces | index($ns)' >/dev/null
