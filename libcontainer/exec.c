@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "cgroups/cgroup.h"
+#include "cgroups/systemd.h"
 #include "container.h"
 #include "extension.h"
 #include "foreground.h"
@@ -280,6 +281,7 @@ struct exec_child
   int sync_fd;
   int console_fd;
   int preserve_fds;
+  bool wait_cgroup; /* systemd moves it into the cgroup: wait for that */
   sigset_t sigmask;
 };
 
@@ -299,7 +301,10 @@ static void __attribute__ ((noreturn)) exec_child_run (struct exec_child *a)
       mk_error_set (&err, errno, "process.execCPUAffinity.initial: sched_setaffinity");
       goto fail;
     }
-  /* While still the host's root: the v1 cgroups (the v2 one by clone3).  */
+  /* While still the host's root: the v1 cgroups (the v2 one by clone3,
+     or by systemd for an unprivileged caller of the systemd driver).  */
+  if (a->wait_cgroup && mk_sync_expect (a->sync_fd, MK_SYNC_CGROUP_DONE, NULL, &err) < 0)
+    goto fail;
   if (a->cg && mk_cgroup_enter_self_v1 (a->cg, &err) < 0)
     goto fail;
   /* The host's /proc, for the oom score and LSM labels: the container's
@@ -379,6 +384,8 @@ struct exec_run
   struct mk_spec *spec;
   struct mk_state *st;
   struct mk_cgroup *cg;
+  char *systemd_unit; /* an unprivileged caller's scope: systemd moves the process */
+  char *systemd_sub;  /* (its sub-cgroup, exec --cgroup) */
   struct exec_process x;
   int dirfd, pidfd, rootfd, sync_fd, child_sync, console_fd, child_console, master_fd;
   int own_pidns, target_pidns;
@@ -396,6 +403,8 @@ exec_run_free (struct exec_run *r)
       close (*fds[i]);
   exec_process_free (&r->x);
   mk_cgroup_free (r->cg);
+  free (r->systemd_unit);
+  free (r->systemd_sub);
   mk_spec_free (r->spec);
   mk_state_free (r->st);
 }
@@ -459,7 +468,13 @@ prepare (const struct mk_exec_opts *o, struct exec_run *r, mk_error **err)
             *colon = '\0';
           if (mk_cgroup_sub (r->cg, colon ? copy : NULL, colon ? colon + 1 : copy, err) < 0)
             return mk_error_prefix (err, "--cgroup");
+          free (r->systemd_sub);
+          r->systemd_sub = xstrdup (colon ? colon + 1 : copy);
         }
+      /* The user's scope is in a subtree our own cgroup is outside of:
+         the kernel lets us clone nothing into it, systemd moves it.  */
+      if (r->st->systemd_cgroup && mk_ns_unprivileged ())
+        r->systemd_unit = mk_systemd_unit_of_path (r->st->cgroup_path);
     }
   else if (o->cgroups && o->cgroups[0])
     return mk_error_set (err, 0, "--cgroup: the container has no cgroup");
@@ -517,6 +532,7 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
 {
   struct exec_child c = { 0 };
   bool pidns;
+  int clone_fd;
   int sv[2];
   _cleanup_close_ int notify_fd = -1;
 
@@ -538,6 +554,7 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
   c.sync_fd = r->child_sync;
   c.console_fd = r->child_console;
   c.preserve_fds = o->preserve_fds;
+  c.wait_cgroup = r->systemd_unit != NULL;
   c.sigmask = *oldmask;
 
   /* A pid namespace applies to children: join it for the clone only.
@@ -555,15 +572,16 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
           || (!mk_ns_unprivileged () && setns (r->target_pidns, CLONE_NEWPID) < 0))
         return mk_error_set (err, errno, "join the container's pid namespace");
     }
+  clone_fd = r->cg && !c.wait_cgroup ? mk_cgroup_clone_fd (r->cg) : -1;
   if (pidns && mk_ns_unprivileged ())
     {
-      r->pid = clone_by_helper (r->target_pidns, r->cg ? mk_cgroup_clone_fd (r->cg) : -1, &c);
+      r->pid = clone_by_helper (r->target_pidns, clone_fd, &c);
       if (r->pid < 0)
         return mk_error_set (err, -r->pid, "clone the process in the container's pid namespace");
       pidns = false; /* nothing to return from */
     }
   else
-    r->pid = mk_ns_clone (0, r->cg ? mk_cgroup_clone_fd (r->cg) : -1);
+    r->pid = mk_ns_clone (0, clone_fd);
   if (r->pid == 0)
     exec_child_run (&c);
   if (pidns && setns (r->own_pidns, CLONE_NEWPID) < 0 && r->pid > 0)
@@ -579,6 +597,12 @@ spawn_process (const struct mk_exec_opts *o, struct exec_run *r, const sigset_t 
     }
   close (r->child_sync);
   r->child_sync = -1;
+  if (c.wait_cgroup)
+    {
+      if (mk_systemd_attach_sub (true, r->systemd_unit, r->systemd_sub, r->pid, err) < 0)
+        return -1;
+      mk_sync_send (r->sync_fd, MK_SYNC_CGROUP_DONE, NULL, 0, -1);
+    }
   if (r->child_console >= 0)
     {
       close (r->child_console);

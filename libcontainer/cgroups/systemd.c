@@ -607,6 +607,13 @@ mk_systemd_scope_release (struct mk_systemd_scope *s)
 int
 mk_systemd_attach (bool user, const char *unit, pid_t pid, mk_error **err)
 {
+  return mk_systemd_attach_sub (user, unit, NULL, pid, err);
+}
+
+int
+mk_systemd_attach_sub (bool user, const char *unit, const char *sub, pid_t pid, mk_error **err)
+{
+  _cleanup_free_ char *subcg = sub && sub[0] ? xasprintf ("/%s", sub) : xstrdup ("");
   _cleanup_bus_ sd_bus *bus = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
   bool direct;
@@ -615,7 +622,7 @@ mk_systemd_attach (bool user, const char *unit, pid_t pid, mk_error **err)
   if (bus_open (user, &bus, &direct, err) < 0)
     return -1;
   r = sd_bus_call_method (bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", &e, NULL,
-                          "ssau", unit, "", 1, (uint32_t)pid);
+                          "ssau", unit, subcg, 1, (uint32_t)pid);
   if (r < 0)
     {
       _cleanup_free_ char *what = xasprintf ("move the init into %s", unit);

@@ -52,6 +52,8 @@ void mk_systemd_scope_release (struct mk_systemd_scope *s);
    an unprivileged caller runs outside the user's delegated subtree, and
    the kernel lets it move nothing into it.  */
 int mk_systemd_attach (bool user, const char *unit, pid_t pid, mk_error **err);
+/* The same into UNIT's sub-cgroup SUB (relative; NULL: the unit's own).  */
+int mk_systemd_attach_sub (bool user, const char *unit, const char *sub, pid_t pid, mk_error **err);
 
 /* mkrun update: R's systemd-owned limits as UNIT's runtime properties.  */
 int mk_systemd_set_properties (bool user, const char *unit, const struct mk_resources *r,

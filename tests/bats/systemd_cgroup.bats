@@ -179,6 +179,11 @@ scope_cg() {
 	[ "$(cat "$cg/cgroup.procs")" = "$pid" ]
 	[ "$(stat -c %u "$cg")" = "$U" ]
 	[ "$(cat "$cg/pids.max")" = 17 ]
+	# exec: systemd moves the process into the scope too.
+	run as_u exec u2 cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "0::/user.slice/user-$U.slice/user@$U.service/user.slice/mkrun-u2.scope" ]
 	# update through the user's systemd too.
 	as_u update --pids-limit 30 u2
 	[ "$(cat "$cg/pids.max")" = 30 ]
