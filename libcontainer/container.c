@@ -163,9 +163,16 @@ teardown (const struct teardown *t, mk_error **err)
   if (t->cg && (t->sweep ? destroy_cgroup (t->cg, err) : mk_cgroup_destroy (t->cg, err)) < 0)
     return -1;
   /* The scope is systemd's: stopped through it (it is gone already when
-     its processes were).  */
-  if (t->systemd_unit && mk_systemd_stop (mk_ns_unprivileged (), t->systemd_unit, err) < 0)
-    return -1;
+     its processes were).  Its processes are dead by now, so a systemd we
+     cannot reach (a user's that went away) only delays its collection:
+     a warning, not a container that cannot be deleted.  */
+  if (t->systemd_unit)
+    {
+      mk_error *e = NULL;
+      if (mk_systemd_stop (mk_ns_unprivileged (), t->systemd_unit, &e) < 0)
+        mk_warn ("%s", e->msg);
+      mk_error_free (e);
+    }
   /* Cores, pages and IRQ affinity go back before the state dir (the HPC
      registry's record of them is live while it exists).  */
   if (t->state_dir
