@@ -676,6 +676,7 @@ spawn_init (struct creation *c, bool run_mode, sigset_t *oldmask, mk_error **err
   if (mk_state_write (c->dirfd, &c->state, err) < 0)
     return -1;
   unlinkat (c->dirfd, MK_STATE_CREATING_FILE, 0);
+  x.pid = c->pid;
   if (mk_ext_run (MK_EXT_CREATED, &x, err) < 0
       || (o->pid_file && mk_write_pid_file (o->pid_file, c->pid, err) < 0)
       || (o->pidfd_socket && mk_send_pidfd (o->pidfd_socket, c->pid, err) < 0))

@@ -7,6 +7,7 @@
 #include "hpc/gpu.h"
 #include "hpc/profile.h"
 #include "net/netfilter.h"
+#include "net/netproxy.h"
 #include "net/unixguard.h"
 #include "spec.h"
 #include "utils.h"
@@ -15,7 +16,7 @@
 
 /* GPUs first: the HPC profile records the GPUs they selected.  */
 static const struct mk_extension *const extensions[] = {
-  &mk_ext_gpu, &mk_ext_hpc, &mk_ext_netallow, &mk_ext_unixguard, NULL,
+  &mk_ext_gpu, &mk_ext_hpc, &mk_ext_netallow, &mk_ext_netproxy, &mk_ext_unixguard, NULL,
 };
 
 int

@@ -30,6 +30,7 @@
 #ifndef MK_EXTENSION_H
 #define MK_EXTENSION_H
 
+#include <sys/types.h>
 #include <yajl/yajl_gen.h>
 
 #include "error.h"
@@ -46,6 +47,7 @@ struct mk_ext_ctx
   struct mk_spec *spec;              /* NULL in release and update */
   const struct mk_cgroup *cg;        /* in cgroup and created */
   const struct mk_resources *update; /* in update: the new limits */
+  pid_t pid;                         /* in created: the init */
 };
 
 typedef int (*mk_ext_hook) (const struct mk_ext_ctx *x, void *data, mk_error **err);

@@ -5,6 +5,7 @@
 #include "netdev.h"
 #include "utils.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
@@ -347,4 +348,27 @@ out:
   nl_close (&ctr);
   free (as);
   return ret;
+}
+
+int
+mk_netdev_add_host_addr (const char *ifname, int family, const void *addr, mk_error **err)
+{
+  struct nl nl;
+  struct addr d = { .family = (unsigned char)family,
+                    .prefixlen = family == AF_INET ? 32 : 128,
+                    .scope = RT_SCOPE_HOST };
+  char text[INET6_ADDRSTRLEN] = "?";
+  int index, r = 0;
+
+  d.local_len = d.address_len = family == AF_INET ? 4 : 16;
+  memcpy (d.local, addr, d.local_len);
+  memcpy (d.address, addr, d.address_len);
+  inet_ntop (family, addr, text, sizeof (text));
+  if (nl_open (&nl) < 0)
+    return mk_error_set (err, errno, "rtnetlink");
+  index = link_index (&nl, ifname);
+  if (index == 0 || (add_addr (&nl, index, &d) < 0 && errno != EEXIST))
+    r = mk_error_set (err, errno, "add %s to %s", text, ifname);
+  nl_close (&nl);
+  return r;
 }

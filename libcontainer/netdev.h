@@ -31,4 +31,9 @@ bool mk_netdev_name_ok (const char *name);
    drops them), then it is renamed and set up.  */
 int mk_netdev_move (const struct mk_netdev *devs, size_t n, pid_t pid, mk_error **err);
 
+/* Gives IFNAME (in the caller's network namespace) the host address ADDR
+   of FAMILY (4 or 16 bytes, network order) as a /32 or /128 of host
+   scope; one it has already is fine.  */
+int mk_netdev_add_host_addr (const char *ifname, int family, const void *addr, mk_error **err);
+
 #endif

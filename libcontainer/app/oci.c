@@ -6,6 +6,7 @@
 #include "app/supervise.h"
 #include "cgroups/cgroup.h"
 #include "namespaces.h"
+#include "net/netproxy.h"
 #include "net/unixguard.h"
 #include "utils.h"
 
@@ -586,6 +587,15 @@ gen_socket_dirs (yajl_gen g, const struct mk_app *app, const struct mk_app_host 
     }
 }
 
+/* Whether APP gets a network namespace of its own: none (loopback only),
+   and limited for an ordinary user (the proxy's, net/netproxy.h).  */
+static bool
+own_netns (const struct mk_app *app)
+{
+  return app->network == MK_APP_NET_NONE
+         || (app->network == MK_APP_NET_LIMITED && mk_ns_unprivileged ());
+}
+
 static void
 gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
 {
@@ -613,7 +623,7 @@ gen_mounts (yajl_gen g, const struct mk_app *app, const struct mk_app_host *h)
   gmount (g, "/dev/pts", "devpts", "devpts", pts_o);
   gmount (g, "/dev/shm", "tmpfs", "shm", shm_o);
   gmount (g, "/dev/mqueue", "mqueue", "mqueue", proc_o);
-  if (mk_ns_unprivileged () && app->network != MK_APP_NET_NONE)
+  if (mk_ns_unprivileged () && !own_netns (app))
     {
       /* sysfs takes a network namespace the user namespace owns: the
          host's, read-only, instead.  */
@@ -806,15 +816,6 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
       return mk_error_set (err, 0, "%s: no program to run: give -e EXE or application.executable",
                            app->file);
     }
-  if (mk_ns_unprivileged () && app->network == MK_APP_NET_LIMITED)
-    {
-      _cleanup_free_ char *w = mk_app_where (app, "network.access");
-      yajl_gen_free (g);
-      return mk_error_set (err, 0,
-                           "%s: limited: its allow list is a cgroup BPF program, which takes "
-                           "root; as an ordinary user choose none (loopback only) or full",
-                           w);
-    }
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_config (g, yajl_gen_indent_string, "\t");
   yajl_gen_map_open (g);
@@ -836,8 +837,12 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
     gkv (g, MK_ANNOTATION_CGROUP_BEST_EFFORT, "true");
   if (app->name)
     gkv (g, "org.mkrun.app.name", app->name);
+  /* Limited: root's allow list is a cgroup BPF program; an ordinary
+     user's app gets a network namespace of its own and a proxy to the
+     endpoints (net/netproxy.h).  */
   if (app->network == MK_APP_NET_LIMITED)
-    gkv (g, "org.mkrun.network.allow", h->net_allow ? h->net_allow : "");
+    gkv (g, mk_ns_unprivileged () ? MK_NETPROXY_ANNOTATION : "org.mkrun.network.allow",
+         h->net_allow ? h->net_allow : "");
   if (h->unix_peers)
     gkv (g, MK_UNIXGUARD_ANNOTATION, h->unix_peers);
   if (h->unix_connect)
@@ -852,7 +857,7 @@ mk_app_oci_json (const struct mk_app *app, const struct mk_app_host *h, const ch
   yajl_gen_array_open (g);
   {
     static const char *const ns[] = { "pid", "mount", "ipc", "uts", "cgroup", "network" };
-    size_t n = app->network == MK_APP_NET_NONE ? 6 : 5;
+    size_t n = own_netns (app) ? 6 : 5;
     for (size_t i = 0; i < n; i++)
       {
         yajl_gen_map_open (g);

@@ -214,14 +214,14 @@ mk_netfilter_attach (int cgroup_fd, const struct mk_net_endpoint *eps, size_t n,
 /* ---- the annotation's value --------------------------------------------- */
 
 static int
-bad_item (const char *item, const char *why, mk_error **err)
+bad_item (const char *name, const char *item, const char *why, mk_error **err)
 {
-  return mk_error_set (err, 0, "%s: `%s`: %s", MK_NETFILTER_ANNOTATION, item, why);
+  return mk_error_set (err, 0, "%s: `%s`: %s", name, item, why);
 }
 
 /* Parses ITEM, trimmed, into EP.  */
 static int
-parse_endpoint (char *item, struct mk_net_endpoint *ep, mk_error **err)
+parse_endpoint (const char *name, char *item, struct mk_net_endpoint *ep, mk_error **err)
 {
   _cleanup_free_ char *orig = xstrdup (item);
   char *addr = item, *port, *end;
@@ -232,12 +232,12 @@ parse_endpoint (char *item, struct mk_net_endpoint *ep, mk_error **err)
       struct in6_addr a6;
       end = strchr (item, ']');
       if (end == NULL || end[1] != ':')
-        return bad_item (orig, "expected [IPV6]:PORT", err);
+        return bad_item (name, orig, "expected [IPV6]:PORT", err);
       *end = '\0';
       port = end + 2;
       addr = item + 1;
       if (inet_pton (AF_INET6, addr, &a6) != 1)
-        return bad_item (orig, "not an IPv6 address", err);
+        return bad_item (name, orig, "not an IPv6 address", err);
       if (IN6_IS_ADDR_V4MAPPED (&a6))
         {
           ep->family = AF_INET;
@@ -253,13 +253,13 @@ parse_endpoint (char *item, struct mk_net_endpoint *ep, mk_error **err)
     {
       port = strrchr (item, ':');
       if (port == NULL)
-        return bad_item (orig, "expected IPV4:PORT or [IPV6]:PORT", err);
+        return bad_item (name, orig, "expected IPV4:PORT or [IPV6]:PORT", err);
       *port++ = '\0';
       if (strchr (addr, ':'))
-        return bad_item (orig, "an IPv6 address goes in brackets: [IPV6]:PORT", err);
+        return bad_item (name, orig, "an IPv6 address goes in brackets: [IPV6]:PORT", err);
       ep->family = AF_INET;
       if (inet_pton (AF_INET, addr, ep->addr) != 1)
-        return bad_item (orig, "not an IPv4 address", err);
+        return bad_item (name, orig, "not an IPv4 address", err);
     }
   if (strcmp (port, "*") == 0)
     {
@@ -269,7 +269,7 @@ parse_endpoint (char *item, struct mk_net_endpoint *ep, mk_error **err)
   errno = 0;
   p = strtol (port, &end, 10);
   if (port[0] < '0' || port[0] > '9' || *end || errno || p < 1 || p > 65535)
-    return bad_item (orig, "the port must be 1-65535 or `*` (any)", err);
+    return bad_item (name, orig, "the port must be 1-65535 or `*` (any)", err);
   ep->port = (unsigned short)p;
   return 0;
 }
@@ -289,6 +289,13 @@ trim (char *s)
 int
 mk_netfilter_parse (const char *value, struct mk_net_endpoint **eps, size_t *n, mk_error **err)
 {
+  return mk_netfilter_parse_as (MK_NETFILTER_ANNOTATION, value, eps, n, err);
+}
+
+int
+mk_netfilter_parse_as (const char *name, const char *value, struct mk_net_endpoint **eps, size_t *n,
+                       mk_error **err)
+{
   _cleanup_free_ char *copy = xstrdup (value);
   _cleanup_free_ struct mk_net_endpoint *v = NULL;
   size_t count = 0, max = 1;
@@ -304,8 +311,8 @@ mk_netfilter_parse (const char *value, struct mk_net_endpoint **eps, size_t *n, 
         *next++ = '\0';
       item = trim (item);
       if (*item == '\0')
-        return mk_error_set (err, 0, "%s: empty item in `%s`", MK_NETFILTER_ANNOTATION, value);
-      if (parse_endpoint (item, &v[count++], err) < 0)
+        return mk_error_set (err, 0, "%s: empty item in `%s`", name, value);
+      if (parse_endpoint (name, item, &v[count++], err) < 0)
         return -1;
     }
   *eps = steal_pointer (&v);

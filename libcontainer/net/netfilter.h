@@ -45,6 +45,10 @@ struct mk_net_endpoint
    annotation's name and quote the bad item:
    "org.mkrun.network.allow: `10.0.0.1`: expected IPV4:PORT or [IPV6]:PORT".  */
 int mk_netfilter_parse (const char *value, struct mk_net_endpoint **eps, size_t *n, mk_error **err);
+/* The same for another annotation NAME of that format (its errors name
+   it).  */
+int mk_netfilter_parse_as (const char *name, const char *value, struct mk_net_endpoint **eps,
+                           size_t *n, mk_error **err);
 
 /* Loads the programs allowing only EPS and attaches them to the cgroup v2
    directory CGROUP_FD (-1: there is none, which is an error).  No fd is

@@ -29,10 +29,12 @@ setup() {
 	as_user spec --rootless
 	as_user_jq '.process.terminal = false | .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]'
 	DELEGATED=()
+	SERVERS=()
 }
 
 teardown() {
 	local id d
+	[ ${#SERVERS[@]} -eq 0 ] || kill "${SERVERS[@]}" 2>/dev/null || true
 	for id in $(as_user list -q 2>/dev/null); do
 		as_user delete -f "$id" >/dev/null 2>&1 || true
 	done
@@ -229,10 +231,143 @@ as_user_jq() {
 	as_user app stop u_sup
 	as_user app rm u_sup
 	[ -z "$(ls -A "$XDG/mkrun/.apps")" ]
+}
 
-	sed -i 's/access: none/access: limited/' "$d/a.yaml"
-	run as_user -e /bin/sh --config app/a.yaml </dev/null
+# start_probe: tests/bin/netprobe serving TCP and UDP on a free port of
+# 127.0.0.1 (the caller's locals: probe, log its output, ok the port), or
+# skip.
+start_probe() {
+	probe="$BATS_TEST_DIRNAME/../bin/netprobe"
+	log="$BATS_TEST_TMPDIR/serve"
+	[ -x "$probe" ] || skip "tests/bin/netprobe not built"
+	"$probe" serve 127.0.0.1 >"$log" 2>&1 3>&- &
+	SERVERS=($!)
+	for ((i = 0; i < 50; i++)); do
+		grep -q . "$log" && break
+		sleep 0.1
+	done
+	ok=$(head -n1 "$log")
+}
+
+# lim_app NAME ARGS...: the YAML of an app NAME that runs the probe with
+# ARGS, its network limited to 127.0.0.1:$ok, in $BUNDLE/app/NAME.yaml (the
+# probe is the app's executable: an app does not see the host's /tmp,
+# where the tests may live).
+lim_app() {
+	local name=$1 a args=""
+	shift
+	for a in "$@"; do
+		args+="${args:+, }\"$a\""
+	done
+	mkdir -p "$BUNDLE/app"
+	cat >"$BUNDLE/app/$name.yaml" <<-YAML
+		application:
+		  name: $name
+		  executable: $probe
+		  args: [$args]
+		network:
+		  access: limited
+		  allowed_endpoints: ["127.0.0.1:$ok"]
+	YAML
+	chown -R "$U:$G" "$BUNDLE/app"
+}
+
+@test "rootless: mkrun -e as an ordinary user: network limited through the proxy, only the listed endpoints" {
+	local probe log ok i
+	start_probe
+	# Through the proxy: TCP answered, the datagram delivered.
+	lim_app u_tcp connect 127.0.0.1 "$ok" tcp-hello
+	run as_user -e "$probe" --config app/u_tcp.yaml </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"pong tcp-hello"* ]]
+	grep -q "tcp tcp-hello" "$log"
+	lim_app u_udp sendto 127.0.0.1 "$ok" udp-hello
+	run as_user -e "$probe" --config app/u_udp.yaml </dev/null
+	[ "$status" -eq 0 ]
+	for ((i = 0; i < 50; i++)); do
+		grep -q "udp udp-hello" "$log" && break
+		sleep 0.1
+	done
+	grep -q "udp udp-hello" "$log"
+	# Another port of the same address: no listener; another address: no route.
+	lim_app u_port connect 127.0.0.1 $((ok + 1)) other-port
+	run as_user -e "$probe" --config app/u_port.yaml </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Connection refused"* ]]
+	lim_app u_host connect 192.0.2.1 80 other-host
+	run as_user -e "$probe" --config app/u_host.yaml </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Network is unreachable"* ]]
+	! grep -q "other-" "$log"
+	# Its own network namespace: lo alone.
+	cat >"$BUNDLE/app/u_ls.yaml" <<-YAML
+		application:
+		  name: u_ls
+		  executable: /bin/ls
+		  args: [/sys/class/net]
+		network:
+		  access: limited
+		  allowed_endpoints: ["127.0.0.1:$ok"]
+	YAML
+	chown "$U:$G" "$BUNDLE/app/u_ls.yaml"
+	run as_user -e /bin/ls --config app/u_ls.yaml </dev/null
+	[ "$output" = lo ]
+	# The proxy ended with the app.
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(pgrep -u "$U")" ] && break
+		sleep 0.1
+	done
+	pgrep -a -u "$U" || true
+	[ -z "$(pgrep -u "$U")" ]
+
+	# Supervised: the proxy lets the supervisor see the app's output end.
+	lim_app u_sup connect 127.0.0.1 "$ok" sup-hello
+	as_user app start --config app/u_sup.yaml
+	for ((i = 0; i < 50; i++)); do
+		[ "$(as_user app status u_sup --json | jq -r .status)" != running ] && break
+		sleep 0.1
+	done
+	run as_user app logs u_sup
+	echo "$output"
+	[[ "$output" == *"pong sup-hello"* ]]
+	as_user app rm u_sup
+	# An endpoint that refuses: the proxy resets the container's connection.
+	kill "${SERVERS[@]}"
+	SERVERS=()
+	run as_user -e "$probe" --config app/u_tcp.yaml </dev/null
+	echo "$output"
+	[[ "$output" == *"Connection reset by peer"* ]]
+}
+
+@test "rootless: org.mkrun.network.proxy on an OCI container; refused without a network namespace of its own, or with a \`*\` port" {
+	local probe log ok i
+	start_probe
+	"$MKRUN" features | jq -e '.annotations["org.mkrun.network.proxy.enabled"] == "true"'
+	# The probe, static, into the rootfs.
+	cp "$probe" "$BUNDLE/rootfs/bin/netprobe"
+	chown "$U:$G" "$BUNDLE/rootfs/bin/netprobe"
+	as_user_jq '.linux.namespaces += [{"type": "network"}]
+		| .annotations["org.mkrun.network.proxy"] = "127.0.0.1:'"$ok"'"
+		| .process.args = ["sh", "-c", "netprobe connect 127.0.0.1 '"$ok"' oci-hello; netprobe connect 192.0.2.1 80 x"]'
+	run as_user run p1 </dev/null
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"network.access: limited: its allow list is a cgroup BPF program, which takes root; as an ordinary user choose none (loopback only) or full"* ]]
+	[[ "${lines[0]}" == "pong oci-hello" ]]
+	[[ "$output" == *"Network is unreachable"* ]]
+	grep -q "tcp oci-hello" "$log"
+
+	as_user_jq '.annotations["org.mkrun.network.proxy"] = "127.0.0.1:*"'
+	run as_user run p2 </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "mkrun: run p2: org.mkrun.network.proxy: \`*\`: the proxy listens on each endpoint's port: give one" ]
+	as_user_jq '.annotations["org.mkrun.network.proxy"] = "127.0.0.1:'"$ok"'" | .linux.namespaces -= [{"type": "network"}]'
+	run as_user run p3 </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "mkrun: run p3: org.mkrun.network.proxy: needs a network namespace of the container's own (linux.namespaces: network, without a path)" ]
+	[ -z "$(ls "$XDG/mkrun")" ]
 }
