@@ -13,8 +13,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../utils.h"
 
@@ -74,12 +77,42 @@ word_in (const char *list, const char *word)
    unneeded ones are ignored); in pre-existing ones only the needed ones that
    are not yet enabled, so cgroups we did not create are left alone unless
    the spec asks for a controller.  */
+/* The no-internal-process rule: a v2 cgroup holding processes cannot give
+   its children controllers (EBUSY).  Where the process in DIR is the
+   runtime alone (mkrun run in a cgroup delegated to it: under `systemd-run
+   --scope -p Delegate=yes`, in a directory root gave the user), the
+   runtime moves itself into a leaf of its own, DIR/mkrun.runtime (left for
+   the next run), as systemd's delegation rules ask of a delegated cgroup's
+   owner.  Other processes there are not ours to move: -1.  */
+static int
+leave_for_leaf (const char *dir)
+{
+  _cleanup_free_ char *procs_path = xasprintf ("%s/cgroup.procs", dir), *procs = NULL;
+  _cleanup_free_ char *leaf = xasprintf ("%s/mkrun.runtime", dir);
+  _cleanup_free_ char *leaf_procs = xasprintf ("%s/cgroup.procs", leaf);
+  char *save = NULL;
+  bool ours = false;
+
+  if (mk_read_file_at (AT_FDCWD, procs_path, &procs, NULL, NULL) < 0)
+    return -1;
+  for (char *t = strtok_r (procs, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
+    {
+      if (atoi (t) != (int)getpid ())
+        return -1;
+      ours = true;
+    }
+  if (!ours || (mkdir (leaf, 0755) < 0 && errno != EEXIST))
+    return -1;
+  return mk_write_string_at (AT_FDCWD, leaf_procs, "0", NULL);
+}
+
 int
 mk_cg_v2_enable_controllers (const struct mk_cg_dir *d, const struct mk_resources *r,
                              mk_error **err)
 {
   _cleanup_free_ char *p = xstrdup (d->dir);
   size_t n_components = 0, base_len;
+  bool moved = false;
 
   for (const char *s = p; *s; s++)
     n_components += *s == '/';
@@ -109,7 +142,15 @@ mk_cg_v2_enable_controllers (const struct mk_cg_dir *d, const struct mk_resource
             continue;
           plus = xasprintf ("+%s", c);
           if (mk_write_string_at (AT_FDCWD, sub_path, plus, needed ? err : NULL) < 0 && needed)
-            return mk_error_prefix (err, "enable the %s controller", c);
+            {
+              if ((*err)->errnum != EBUSY || moved || leave_for_leaf (p) < 0)
+                return mk_error_prefix (err, "enable the %s controller", c);
+              moved = true;
+              mk_error_free (*err);
+              *err = NULL;
+              if (mk_write_string_at (AT_FDCWD, sub_path, plus, err) < 0)
+                return mk_error_prefix (err, "enable the %s controller", c);
+            }
         }
       /* Down one component.  */
       next = strchr (d->dir + strlen (p) + 1, '/');

@@ -180,6 +180,31 @@ as_user_jq() {
 	[ "$output" = "134217728 40" ]
 }
 
+@test "rootless: on cgroup v2, a directory delegated to the user that holds mkrun: it moves into a leaf, the limits apply" {
+	requires cgroups_v2
+	# Root gives the user a cgroup (below the root: the test's own holds
+	# processes, so no controllers below it) and starts the user's mkrun
+	# in it; mkrun's cgroup then holds a process (its own) and may not
+	# give controllers to the container's: it moves into DIR/mkrun.runtime.
+	local dir=/sys/fs/cgroup/mkrun-deleg-$$-$BATS_TEST_NUMBER c
+	for c in memory pids; do
+		grep -qw "$c" /sys/fs/cgroup/cgroup.subtree_control || skip "the root cgroup does not give $c"
+	done
+	mkdir "$dir"
+	DELEGATED=("$dir/mkrun.runtime" "$dir/mkrun" "$dir")
+	chown "$U:$G" "$dir" "$dir/cgroup.procs" "$dir/cgroup.subtree_control"
+	as_user_jq '.linux.resources.memory = {"limit": 134217728} | .linux.resources.pids = {"limit": 40}
+		| .process.args = ["sleep", "100"]'
+	run sh -c "echo \$\$ >$dir/cgroup.procs; cd '$BUNDLE' && exec setpriv --reuid=$U --regid=$G --clear-groups env XDG_RUNTIME_DIR='$XDG' '$MKRUN' run -d u1 </dev/null >/dev/null 2>&1"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$dir/mkrun/u1/memory.max")" = 134217728 ]
+	[ "$(cat "$dir/mkrun/u1/pids.max")" = 40 ]
+	[ "$(cat "$dir/mkrun/u1/cgroup.procs")" = "$(as_user state u1 | jq .pid)" ]
+	[ -d "$dir/mkrun.runtime" ]
+	as_user delete -f u1
+	[ ! -e "$dir/mkrun/u1" ]
+}
+
 @test "rootless: mkrun -e as an ordinary user: its own uid, none network; limits need a cgroup or best_effort" {
 	local d="$BUNDLE/app"
 	mkdir -p "$d"
