@@ -267,6 +267,15 @@ conn_close (struct relay *r, size_t i)
   r->conns[i] = NULL;
 }
 
+/* Closes connection I with a reset of the container's side.  */
+static void
+conn_reset (struct relay *r, size_t i)
+{
+  struct linger lg = { 1, 0 };
+  setsockopt (r->conns[i]->in, SOL_SOCKET, SO_LINGER, &lg, sizeof (lg));
+  conn_close (r, i);
+}
+
 static void
 accept_one (struct relay *r, const struct listener *l)
 {
@@ -459,26 +468,30 @@ static void __attribute__ ((noreturn)) relay_run (struct relay *r, int pidfd)
           c = r->conns[what[k].i];
           rin = pf[k].revents;
           rout = pf[k + 1].revents;
+          /* An error on either side, or the container's side gone while
+             the endpoint still answers: a reset (and no poll that spins on
+             a hang-up nobody reads).  */
+          if (((rin | rout) & POLLERR) || (c->connecting && (rin & POLLHUP)))
+            {
+              conn_reset (r, what[k].i);
+              continue;
+            }
           if (c->connecting && rout)
             {
               int e = 0;
               socklen_t l = sizeof (e);
               if (getsockopt (c->out, SOL_SOCKET, SO_ERROR, &e, &l) < 0 || e != 0)
-                {
-                  /* The endpoint refused: so does the listener (a reset).  */
-                  struct linger lg = { 1, 0 };
-                  setsockopt (c->in, SOL_SOCKET, SO_LINGER, &lg, sizeof (lg));
-                  conn_close (r, what[k].i);
-                  continue;
-                }
-              c->connecting = false;
+                conn_reset (r, what[k].i); /* the endpoint refused: so does the listener */
+              else
+                c->connecting = false;
               continue;
             }
           if (c->connecting)
             continue;
           if (!pump (c->in, &c->to_out, c->out, rin, rout)
               || !pump (c->out, &c->to_in, c->in, rout, rin)
-              || (c->to_out.eof && c->to_in.eof && c->to_out.len == 0 && c->to_in.len == 0))
+              || (c->to_out.eof && c->to_in.eof && c->to_out.len == 0 && c->to_in.len == 0)
+              || ((rin & POLLHUP) && c->to_out.eof) || ((rout & POLLHUP) && c->to_in.eof))
             conn_close (r, what[k].i);
         }
       for (size_t k = 1; k < n; k++)
