@@ -568,6 +568,13 @@ resources:
 	[ "$(jq .memory_limit <<<"$output")" = 67108864 ]
 	[ "$(jq '.pids >= 1' <<<"$output")" = true ]
 	[ "$(jq '.memory_bytes > 0' <<<"$output")" = true ]
+	# On a terminal each sample redraws the screen in place (as top does);
+	# into a pipe, plain lines.
+	run script -qec "timeout 1.5 $MKRUN --root $ROOT app monitor --interval 0.2 t_svc" /dev/null
+	[ "$(grep -o $'\033\\[H\033\\[2J' <<<"$output" | wc -l)" -ge 2 ]
+	run timeout 1.5 "$MKRUN" --root "$ROOT" app monitor --interval 0.2 t_svc
+	[[ "$output" != *$'\033'* ]]
+	[ "$(grep -c '^t_svc ' <<<"$output")" -ge 2 ]
 	run app stop t_svc
 	[ "$status" -eq 0 ]
 	run app app status t_svc --json
